@@ -1,0 +1,51 @@
+# Two commands for a new user: `make demo` and `make test`. Every target bootstraps what it needs
+# (a .venv from the pinned lock file, node_modules from package-lock.json) and is safe to run again.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+# Ape's foundry provider finds `anvil` on PATH; anvil comes from npm (see ../shared/TOOLCHAIN.md).
+export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
+export HYPOTHESIS_PROFILE ?= ci
+
+.PHONY: all setup demo test test-fast bench compile clean
+
+all: test
+
+setup: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; cidhub needs Python 3.11" >&2; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=23.2" setuptools wheel
+	# One resolver run over the whole pinned set (installing vyper separately breaks `packaging`).
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip check
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	# Not `npm ci`: the lock lists anvil's other-platform optional packages by name only (the registry here
+	# serves just linux-amd64), which `npm ci` rejects as out of sync; `npm install` honours the lock as is.
+	npm install --no-audit --no-fund --loglevel=error
+	anvil --version | head -n1
+	touch $@
+
+compile: setup
+	$(BIN)/ape compile
+
+demo: setup
+	$(BIN)/ape run demo --network ethereum:local:foundry
+
+test: setup
+	$(BIN)/ape test tests -q -p no:cacheprovider
+
+test-fast: setup
+	$(BIN)/ape test tests -q -x -m "not slow"
+
+bench: setup
+	$(BIN)/ape run bench_gas --network ethereum:local:foundry
+	$(BIN)/python bench/cid_bench.py
+
+clean:
+	rm -rf $(VENV) node_modules .build .cidhub
