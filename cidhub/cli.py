@@ -1,0 +1,178 @@
+"""The ``cidhub`` command.
+
+``main`` is a click group so later features add subcommands (``verify``, ``node``...) with
+``@main.command()``. Output contracts scripts rely on:
+
+* ``cidhub cid PATH`` prints the CID and a newline, nothing else (like
+  ``ipfs add --only-hash -Q``), so ``CID=$(cidhub cid file)`` just works.
+* Every user error (missing or unreadable path, unknown profile, bad CID, missing block) is
+  one line on stderr starting with ``Error:`` and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, BinaryIO, TypeVar
+
+import click
+
+from cidhub import __version__
+from cidhub.car import pack_car
+from cidhub.cid import describe_cid
+from cidhub.errors import CidhubError
+from cidhub.store import DATA_DIR_ENV, BlockStore
+from cidhub.unixfs import DEFAULT_PROFILE, PROFILES, get_profile, import_path
+
+__all__ = ["main"]
+
+#: Exit status for every user-caused failure (matches click's usage errors).
+EXIT_USER_ERROR = 2
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _user_errors(func: F) -> F:
+    """Turn expected failures into ``Error: ...`` on stderr and exit status 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except CidhubError as exc:
+            _fail(str(exc))
+        except OSError as exc:
+            where = f": {exc.filename}" if exc.filename else ""
+            _fail(f"{exc.strerror or exc}{where}")
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(EXIT_USER_ERROR)
+
+
+_profile_option = click.option(
+    "--profile",
+    type=click.Choice(list(PROFILES)),
+    default=DEFAULT_PROFILE.name,
+    show_default=True,
+    help="UnixFS import settings (IPIP-499 profile names).",
+)
+_hidden_option = click.option(
+    "--hidden", is_flag=True, help="Include files and directories whose name starts with '.'."
+)
+_data_dir_option = click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help=f"Block store directory [default: ${DATA_DIR_ENV} or ~/.cidhub/blocks].",
+)
+_existing_path = click.Path(exists=True, dir_okay=True, file_okay=True, path_type=Path)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cidhub")
+def main() -> None:
+    """cidhub: content identifiers, local blocks and CAR files for the cidhub asset registry."""
+
+
+@main.command("cid")
+@click.argument("path", type=_existing_path)
+@_profile_option
+@_hidden_option
+@_user_errors
+def cid_command(path: Path, profile: str, hidden: bool) -> None:
+    """Print the UnixFS CID of PATH (file or directory) without storing anything."""
+    result = import_path(path, get_profile(profile), include_hidden=hidden)
+    click.echo(str(result.cid))
+
+
+@main.command("add")
+@click.argument("path", type=_existing_path)
+@_profile_option
+@_hidden_option
+@_data_dir_option
+@_user_errors
+def add_command(path: Path, profile: str, hidden: bool, data_dir: Path | None) -> None:
+    """Import PATH into the local block store and print its CID."""
+    store = BlockStore(data_dir)
+    result = store.add_file(path, get_profile(profile), include_hidden=hidden)
+    click.echo(str(result.cid))
+
+
+@main.command("car")
+@click.argument("root")
+@click.argument("out", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
+@_data_dir_option
+@_user_errors
+def car_command(root: str, out: Path, data_dir: Path | None) -> None:
+    """Export the DAG under ROOT from the local store as a CARv1 file OUT ('-' for stdout)."""
+    store = BlockStore(data_dir)
+    if str(out) == "-":
+        store.export_car(root, sys.stdout.buffer)
+        return
+    # Write next to the target and rename, so a missing block never leaves a half CAR at OUT.
+    tmp = out.with_name(f".{out.name}.partial")
+    try:
+        with open(tmp, "wb") as stream:
+            count = store.export_car(root, stream)
+        os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    click.echo(f"wrote {count} blocks to {out}", err=True)
+
+
+@main.command("pack")
+@click.argument("path", type=_existing_path)
+@click.argument("out", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
+@_profile_option
+@_hidden_option
+@_user_errors
+def pack_command(path: Path, out: Path, profile: str, hidden: bool) -> None:
+    """Write PATH as a CARv1 file OUT ('-' for stdout) without the store; print the root CID."""
+    prof = get_profile(profile)
+    if str(out) == "-":
+        stream: BinaryIO = sys.stdout.buffer
+        result = pack_car(path, stream, prof, include_hidden=hidden)
+        click.echo(str(result.cid), err=True)
+        return
+    with open(out, "wb") as stream:
+        result = pack_car(path, stream, prof, include_hidden=hidden)
+    click.echo(str(result.cid))
+
+
+@main.command("inspect")
+@click.argument("cid")
+@click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+@_user_errors
+def inspect_command(cid: str, as_json: bool) -> None:
+    """Show a CID's version, codec, multihash and its base32 / base58btc forms."""
+    info = describe_cid(cid)
+    if as_json:
+        click.echo(json.dumps(info, indent=2))
+        return
+    rows = [
+        ("cid", info["cid"]),
+        ("version", info["version"]),
+        ("multibase", info["multibase"]),
+        ("codec", f"{info['codec']} (0x{info['codec_code']:x})"),
+        ("multihash", f"{info['multihash']} (0x{info['multihash_code']:x})"),
+        ("digest", f"{info['digest_hex']} ({info['digest_size']} bytes)"),
+        ("base32 v1", info["base32_v1"]),
+        ("base58btc v0", info["base58btc_v0"] or "- (only dag-pb sha2-256 CIDs have a v0 form)"),
+        ("binary", info["binary_hex"]),
+    ]
+    width = max(len(label) for label, _ in rows)
+    for label, value in rows:
+        click.echo(f"{label:<{width}}  {value}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
