@@ -1,0 +1,29 @@
+"""Results for people (rich tables) and for machines (--json), from the same rows."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, Iterable, Sequence
+
+from rich.console import Console
+from rich.table import Table
+
+
+def short_hex(value: str, keep: int = 10) -> str:
+    """0x1234abcd…9f3e: enough of an id or address to recognise it in a table."""
+    return value if len(value) <= 2 * keep + 1 else f"{value[:keep]}…{value[-4:]}"
+
+
+def print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, indent=2, default=str)
+    sys.stdout.write("\n")
+
+
+def print_table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    table = Table(title=title, show_lines=False)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*(str(cell) for cell in row))
+    Console(width=200).print(table)

@@ -1,0 +1,234 @@
+"""Publishing an asset: compute its CID, keep its blocks, upload its card, register it on-chain.
+
+Every check that can fail runs before the transaction is sent (the path is readable, the card
+is JSON, the parents exist, the CID is not registered yet, shares and royalty are in range), so
+a mistake costs no gas and names what to fix. The content and its card are stored in the local
+block store (the default pin target) before registration, so nothing is registered whose bytes
+this machine does not hold.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from multiformats import CID
+
+from cidhub.cid import cid_to_bytes, parse_cid
+from cidhub.errors import CidError, CidhubError
+from cidhub.registry import Kind, Registration, RegistrationError, asset_id_for
+from cidhub.store import BlockStore, LocalPinTarget
+from cidhub.unixfs import ImportResult, get_profile, import_bytes
+
+CARD_SCHEMA = "https://cidhub.dev/schemas/asset-card/v1"
+
+
+class PublishError(CidhubError):
+    """Publishing stopped before anything was sent; the message says why and what to do."""
+
+
+class AlreadyRegisteredError(PublishError):
+    def __init__(self, cid: CID, asset_id: int, owner: str):
+        self.cid, self.asset_id, self.owner = cid, asset_id, owner
+        super().__init__(
+            f"{cid} is already registered as asset {format_asset_id(asset_id)} (owner {owner}); "
+            "nothing was sent. Publish a new version with --previous if the content changed."
+        )
+
+
+def format_asset_id(asset_id: int) -> str:
+    """Asset ids are 256-bit digests: show them as 0x-prefixed hex, like a hash."""
+    return f"0x{asset_id:064x}"
+
+
+def parse_asset_ref(value: str | int) -> int:
+    """An asset given as 0x-hex id, decimal id or any CID of its content."""
+    if isinstance(value, int):
+        return value
+    text = value.strip()
+    try:
+        if text.startswith(("0x", "0X")):
+            return int(text, 16)
+        if text.isdigit():
+            return int(text)
+        return asset_id_for(parse_cid(text))
+    except (ValueError, CidError) as exc:
+        raise PublishError(f"{value!r} is neither an asset id (0x-hex or decimal) nor a CID: {exc}") from None
+
+
+@dataclass
+class PublishRequest:
+    path: Path
+    kind: Kind
+    metadata_path: Path | None = None
+    licence_id: int = 0
+    parents: Sequence[str | int] = ()
+    shares_bps: Sequence[int] = ()
+    royalty_bps: int = 0
+    profile: str = "unixfs-v1-2025"
+    name: str | None = None
+    # An earlier version this asset succeeds (id or CID): registered with register_version.
+    previous: str | int | None = None
+
+
+@dataclass
+class PreparedAsset:
+    """Everything that goes on-chain, computed and stored locally, nothing sent yet."""
+
+    request: PublishRequest
+    content: ImportResult
+    card_cid: CID
+    card: bytes
+    registration: Registration
+
+    @property
+    def asset_id(self) -> int:
+        return self.registration.asset_id
+
+
+@dataclass
+class PublishResult:
+    asset_id: int
+    cid: str
+    metadata_cid: str
+    kind: str
+    size: int
+    parents: list[str] = field(default_factory=list)
+    owner: str = ""
+    tx_hash: str | None = None
+    block: int | None = None
+    gas_used: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "asset_id": format_asset_id(self.asset_id),
+            "cid": self.cid,
+            "metadata_cid": self.metadata_cid,
+            "kind": self.kind,
+            "size": self.size,
+            "parents": self.parents,
+            "owner": self.owner,
+            "tx_hash": self.tx_hash,
+            "block": self.block,
+            "gas_used": self.gas_used,
+        }
+
+
+def _check_readable(path: Path) -> None:
+    if not path.exists():
+        raise PublishError(f"{path} does not exist")
+    if not os.access(path, os.R_OK):
+        raise PublishError(f"{path} is not readable (check its permissions)")
+
+
+def default_card(request: PublishRequest, content: ImportResult, parent_cids: Iterable[str]) -> dict[str, Any]:
+    """A minimal model/data card, deterministic so that publishing twice yields the same card CID."""
+    return {
+        "$schema": CARD_SCHEMA,
+        "name": request.name or request.path.name,
+        "kind": request.kind.name.lower(),
+        "content": {"cid": str(content.cid), "size": content.size, "cid_profile": content.profile,
+                    "type": content.kind},
+        "licence_id": request.licence_id,
+        "derived_from": list(parent_cids),
+    }
+
+
+def prepare(request: PublishRequest, store: BlockStore) -> PreparedAsset:
+    """Compute and store the content and its card; validate the registration. Sends nothing."""
+    _check_readable(request.path)
+    get_profile(request.profile)  # unknown profile -> clear error before reading anything
+    parents = [parse_asset_ref(p) for p in request.parents]
+    card_bytes: bytes | None = None
+    if request.metadata_path is not None:
+        _check_readable(request.metadata_path)
+        card_bytes = request.metadata_path.read_bytes()
+        try:
+            json.loads(card_bytes)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise PublishError(f"metadata card {request.metadata_path} is not valid JSON: {exc}") from None
+    try:
+        content = store.add_file(request.path, request.profile)
+    except OSError as exc:
+        raise PublishError(f"cannot read {request.path}: {exc.strerror or exc}") from None
+    if card_bytes is None:
+        card = default_card(request, content, [format_asset_id(p) for p in parents])
+        card_bytes = (json.dumps(card, indent=2, sort_keys=True) + "\n").encode()
+    card_result = import_bytes(card_bytes, request.profile, store.put_block)
+    try:
+        registration = Registration.build(
+            content.cid, request.kind, card_result.cid, request.licence_id, parents, request.shares_bps,
+            request.royalty_bps,
+        )
+    except RegistrationError as exc:
+        raise PublishError(str(exc)) from None
+    LocalPinTarget(store).pin(content.cid, label=request.name or request.path.name)
+    LocalPinTarget(store).pin(card_result.cid, label=f"card of {request.path.name}")
+    return PreparedAsset(request, content, card_result.cid, card_bytes, registration)
+
+
+def check_onchain(prepared: PreparedAsset, registry: Any) -> None:
+    """Raise before sending if the chain would reject the registration."""
+    existing = registry.asset_id_of(cid_to_bytes(prepared.content.cid))
+    if existing:
+        raise AlreadyRegisteredError(prepared.content.cid, existing, registry.ownerOf(existing))
+    previous = prepared.request.previous
+    if previous is not None:
+        previous_id = parse_asset_ref(previous)
+        if not asset_exists(registry, previous_id):
+            raise PublishError(f"previous version {format_asset_id(previous_id)} is not registered on this chain")
+        latest = registry.latest_version(previous_id)
+        if latest != previous_id:
+            raise PublishError(
+                f"{format_asset_id(previous_id)} already has a newer version {format_asset_id(latest)}; "
+                "pass that one as --previous"
+            )
+    for parent in prepared.registration.parents:
+        if not asset_exists(registry, parent):
+            raise PublishError(
+                f"parent {format_asset_id(parent)} is not registered on this chain; publish it first"
+            )
+
+
+def asset_exists(registry: Any, asset_id: int) -> bool:
+    from ape.exceptions import ContractLogicError
+
+    try:
+        registry.ownerOf(asset_id)
+    except ContractLogicError:
+        return False
+    return True
+
+
+def register(prepared: PreparedAsset, registry: Any, sender: Any) -> PublishResult:
+    """Send the registration and read the result back from the receipt's events."""
+    check_onchain(prepared, registry)
+    args = prepared.registration.as_args()
+    if prepared.request.previous is not None:
+        receipt = registry.register_version(parse_asset_ref(prepared.request.previous), *args, sender=sender)
+    else:
+        receipt = registry.register(*args, sender=sender)
+    events = receipt.decode_logs(registry.AssetRegistered)
+    if not events:
+        raise PublishError(f"transaction {receipt.txn_hash} emitted no AssetRegistered event")
+    asset_id = events[0].asset_id
+    return PublishResult(
+        asset_id=asset_id,
+        cid=str(prepared.content.cid),
+        metadata_cid=str(prepared.card_cid),
+        kind=prepared.registration.kind.name.lower(),
+        size=prepared.content.size,
+        parents=[format_asset_id(p) for p in prepared.registration.parents],
+        owner=sender.address,
+        tx_hash=str(receipt.txn_hash),
+        block=receipt.block_number,
+        gas_used=receipt.gas_used,
+    )
+
+
+def publish(request: PublishRequest, registry: Any, sender: Any, store: BlockStore) -> PublishResult:
+    """prepare + register: the whole flow behind `ape run publish`."""
+    return register(prepare(request, store), registry, sender)

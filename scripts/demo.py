@@ -1,0 +1,75 @@
+"""The cidhub demo: `make demo` (= `ape run demo --network ethereum:local:foundry`).
+
+Deploys the suite on a fresh chain, publishes the sample assets the repository ships (a CSV
+dataset, a base model, and a model fine-tuned from both, with upstream shares), shows that a
+duplicate is refused with a clear message, and prints the registry's contents.
+"""
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import click
+from ape import accounts, chain, project
+from ape.cli import ConnectedProviderCommand
+
+from cidhub.chain import list_assets
+from cidhub.deploy import deploy_suite, write_deployment
+from cidhub.output import print_table, short_hex
+from cidhub.publish import AlreadyRegisteredError, PublishRequest, format_asset_id, publish
+from cidhub.registry import Kind
+from cidhub.store import BlockStore
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+
+
+@click.command(cls=ConnectedProviderCommand)
+@click.option("--data-dir", type=click.Path(path_type=Path), help="Block store to use (default: a fresh temporary one).")
+def cli(ecosystem, network, data_dir):
+    deployer, curator, data_owner, model_owner = accounts.test_accounts[:4]
+    click.secho(f"1. deploy on {ecosystem.name}:{network.name} (chain {chain.chain_id})", bold=True)
+    deployment = deploy_suite(project, deployer, curator=curator.address, ecosystem=ecosystem.name,
+                              network=network.name, chain_id=chain.chain_id)
+    path = write_deployment(deployment)
+    registry = project.AssetRegistry.at(deployment.address_of("AssetRegistry"))
+    click.echo(f"   AssetRegistry at {registry.address}, recorded in {path}")
+
+    temp = None if data_dir else Path(tempfile.mkdtemp(prefix="cidhub-demo-"))
+    store = BlockStore(data_dir or temp)
+    try:
+        click.secho("2. publish the sample assets", bold=True)
+        dataset = publish(PublishRequest(SAMPLES / "datasets/sensor-readings.csv", Kind.DATASET,
+                                         SAMPLES / "cards/sensor-readings.json", licence_id=2, royalty_bps=500),
+                          registry, data_owner, store)
+        base = publish(PublishRequest(SAMPLES / "models/anomaly-base.json", Kind.MODEL,
+                                      SAMPLES / "cards/anomaly-base.json", licence_id=3, royalty_bps=500),
+                       registry, model_owner, store)
+        derived = publish(PublishRequest(SAMPLES / "models/anomaly-finetuned.json", Kind.MODEL,
+                                         SAMPLES / "cards/anomaly-finetuned.json", licence_id=3, royalty_bps=750,
+                                         parents=[dataset.cid, base.cid], shares_bps=[1_500, 2_000]),
+                          registry, model_owner, store)
+        print_table("published", ["asset", "kind", "CID", "owner", "gas used"], [
+            [short_hex(format_asset_id(r.asset_id)), r.kind, r.cid, short_hex(r.owner), r.gas_used]
+            for r in (dataset, base, derived)
+        ])
+
+        click.secho("3. publishing the dataset again is refused before any transaction", bold=True)
+        try:
+            publish(PublishRequest(SAMPLES / "datasets/sensor-readings.csv", Kind.DATASET), registry, data_owner, store)
+        except AlreadyRegisteredError as exc:
+            click.echo(f"   refused: {exc}")
+
+        click.secho("4. the registry's contents", bold=True)
+        names = {dataset.asset_id: "sensor-readings", base.asset_id: "anomaly-base", derived.asset_id: "anomaly-finetuned"}
+        assets = list_assets(registry, deployment.deploy_block)
+        print_table("AssetRegistry", ["asset", "kind", "content CID", "owner", "parents (upstream share)", "royalty"], [
+            [names.get(a.asset_id, short_hex(format_asset_id(a.asset_id))), a.kind, a.cid, short_hex(a.owner),
+             ", ".join(f"{names.get(p, short_hex(format_asset_id(p)))} ({s / 100:g} %)" for p, s in a.parents) or "-",
+             f"{a.royalty_bps / 100:g} %"]
+            for a in assets
+        ])
+        for a in assets:
+            click.echo(f"   {names.get(a.asset_id, format_asset_id(a.asset_id)):<18} tokenURI {a.token_uri}")
+    finally:
+        if temp:
+            shutil.rmtree(temp, ignore_errors=True)

@@ -1,0 +1,115 @@
+"""Shared fixtures: accounts by role, the deployed suite, and factories.
+
+Ape's pytest plugin runs these against a real anvil chain (ape-foundry) and reverts the chain
+after every test, so module-scoped deployments are shared safely.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import os
+from pathlib import Path
+
+import pytest
+
+from cidhub.cid import DAG_PB, RAW, SHA2_256, cid_to_bytes, make_cid
+from cidhub.registry import Kind
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+_counter = itertools.count()
+
+
+def fresh_digest() -> bytes:
+    """A sha2-256 digest nobody has registered (hash of a unique, random payload)."""
+    return hashlib.sha256(b"cidhub-test-%d-" % next(_counter) + os.urandom(16)).digest()
+
+
+def content_cid(version: int = 1, codec: int = RAW, digest: bytes | None = None) -> bytes:
+    """Binary CID of fresh content (CIDv1 raw by default)."""
+    return cid_to_bytes(make_cid(version, codec if version else DAG_PB, digest or fresh_digest()))
+
+
+def metadata_cid() -> bytes:
+    return content_cid(1, RAW)
+
+
+@pytest.fixture(scope="session")
+def deployer(accounts):
+    return accounts[0]
+
+
+@pytest.fixture(scope="session")
+def dao(accounts):
+    return accounts[1]
+
+
+@pytest.fixture(scope="session")
+def curator(accounts):
+    return accounts[2]
+
+
+@pytest.fixture(scope="session")
+def creator(accounts):
+    return accounts[3]
+
+
+@pytest.fixture(scope="session")
+def buyer(accounts):
+    return accounts[4]
+
+
+@pytest.fixture(scope="session")
+def registrar(accounts):
+    return accounts[5]
+
+
+@pytest.fixture(scope="session")
+def attacker(accounts):
+    return accounts[6]
+
+
+@pytest.fixture(scope="session")
+def other(accounts):
+    return accounts[7]
+
+
+@pytest.fixture(scope="module")
+def registry(project, deployer, curator, registrar):
+    contract = project.AssetRegistry.deploy(sender=deployer)
+    contract.grantRole(contract.CURATOR_ROLE(), curator, sender=deployer)
+    contract.grantRole(contract.REGISTRAR_ROLE(), registrar, sender=deployer)
+    return contract
+
+
+@pytest.fixture
+def register_asset(registry, creator):
+    """Factory: register a fresh asset and return (asset_id, receipt)."""
+
+    def _register(
+        *,
+        kind: int = Kind.MODEL,
+        parents=(),
+        shares=None,
+        royalty_bps: int = 500,
+        licence_id: int = 1,
+        cid: bytes | None = None,
+        metadata: bytes | None = None,
+        sender=None,
+    ):
+        parents = list(parents)
+        shares = list(shares) if shares is not None else [100] * len(parents)
+        tx = registry.register(
+            cid or content_cid(),
+            int(kind),
+            metadata or metadata_cid(),
+            licence_id,
+            parents,
+            shares,
+            royalty_bps,
+            sender=sender or creator,
+        )
+        return tx.return_value, tx
+
+    return _register
