@@ -7,6 +7,8 @@ BIN := $(VENV)/bin
 # Ape's foundry provider finds `anvil` on PATH; anvil comes from npm (see ../shared/TOOLCHAIN.md).
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
 export HYPOTHESIS_PROFILE ?= ci
+# pydantic-settings warns about one of Ape's own models on every start; it is noise to users.
+export PYTHONWARNINGS ?= ignore:Field 'import_remapping':UserWarning
 
 .PHONY: all setup demo test test-fast bench compile clean
 
@@ -31,19 +33,24 @@ node_modules/.installed: package.json package-lock.json
 	anvil --version | head -n1
 	touch $@
 
-compile: setup
-	$(BIN)/ape compile
+# Ape does not notice edits to Vyper modules, so any contract change forces a full rebuild.
+CONTRACTS := $(shell find contracts -name '*.vy' -o -name '*.vyi')
+.build/.compiled: $(CONTRACTS) ape-config.yaml | setup
+	$(BIN)/ape compile --force
+	touch $@
 
-demo: setup
+compile: .build/.compiled
+
+demo: setup .build/.compiled
 	$(BIN)/ape run demo --network ethereum:local:foundry
 
-test: setup
+test: setup .build/.compiled
 	$(BIN)/ape test tests -q -p no:cacheprovider
 
-test-fast: setup
+test-fast: setup .build/.compiled
 	$(BIN)/ape test tests -q -x -m "not slow"
 
-bench: setup
+bench: setup .build/.compiled
 	$(BIN)/ape run bench_gas --network ethereum:local:foundry
 	$(BIN)/python bench/cid_bench.py
 

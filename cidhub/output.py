@@ -27,3 +27,11 @@ def print_table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]
     for row in rows:
         table.add_row(*(str(cell) for cell in row))
     Console(width=200).print(table)
+
+
+def machine_output(enabled: bool) -> None:
+    """With --json, stdout carries only the JSON document: silence Ape's INFO/SUCCESS lines."""
+    if enabled:
+        from ape.logging import LogLevel, logger
+
+        logger.set_level(LogLevel.ERROR)

@@ -8,7 +8,7 @@ from ape import chain, project
 from ape.cli import ConnectedProviderCommand, account_option
 
 from cidhub.deploy import deploy_suite, write_deployment
-from cidhub.output import print_json, print_table
+from cidhub.output import machine_output, print_json, print_table
 
 
 @click.command(cls=ConnectedProviderCommand)
@@ -18,6 +18,7 @@ from cidhub.output import print_json, print_table
 @click.option("--admin", help="Address that takes DEFAULT_ADMIN_ROLE; the deployer then renounces it.")
 @click.option("--json", "as_json", is_flag=True, help="Print the deployment record as JSON.")
 def cli(ecosystem, network, account, curator, registrar, admin, as_json):
+    machine_output(as_json)
     deployment = deploy_suite(
         project, account, curator=curator or account.address, registrar=registrar, admin=admin,
         ecosystem=ecosystem.name, network=network.name, chain_id=chain.chain_id,

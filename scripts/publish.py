@@ -11,7 +11,7 @@ from ape.cli import ConnectedProviderCommand, account_option
 
 from cidhub.chain import registry_contract
 from cidhub.errors import CidhubError
-from cidhub.output import print_json, print_table
+from cidhub.output import machine_output, print_json, print_table
 from cidhub.publish import PublishRequest, publish
 from cidhub.registry import Kind
 from cidhub.store import BlockStore
@@ -34,6 +34,7 @@ from cidhub.unixfs import PROFILES
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def cli(path, account, kind, metadata_path, parents, shares, royalty_bps, licence_id, previous, profile, data_dir,
         name, as_json):
+    machine_output(as_json)
     request = PublishRequest(
         path=path, kind=Kind.parse(kind), metadata_path=metadata_path, licence_id=licence_id, parents=parents,
         shares_bps=shares, royalty_bps=royalty_bps, profile=profile, name=name, previous=previous,
