@@ -34,8 +34,11 @@
 from ethereum.ercs import IERC165
 implements: IERC165
 
+# Not `implements: IERC721`: Vyper's interface marks approve/transferFrom
+# payable (as the EIP text does), and an ERC-721 that accepts ether it cannot
+# return only traps it. Like OpenZeppelin's, ours are non-payable; the ABI is
+# otherwise the standard one (checked by the tests against ERC-165 ids).
 from ethereum.ercs import IERC721
-implements: IERC721
 
 from snekmate.auth.interfaces import IAccessControl
 implements: IAccessControl

@@ -177,11 +177,10 @@ def isApprovedForAll(owner: address, operator: address) -> bool:
 
 
 @external
-@payable
 def approve(to: address, token_id: uint256):
     """
     @notice Approves `to` to move `token_id`.
-    @dev Payable only to match the ERC-721 interface; send no ether.
+    @dev Non-payable on purpose: ether sent here could never be returned.
     @param to The account to approve (the zero address clears it).
     @param token_id The token (asset) id.
     """
@@ -206,7 +205,6 @@ def setApprovalForAll(operator: address, approved: bool):
 
 
 @external
-@payable
 def transferFrom(owner: address, to: address, token_id: uint256):
     """
     @notice Moves `token_id` from `owner` to `to` without a receiver check.
@@ -219,7 +217,6 @@ def transferFrom(owner: address, to: address, token_id: uint256):
 
 
 @external
-@payable
 def safeTransferFrom(owner: address, to: address, token_id: uint256, data: Bytes[1_024] = b""):
     """
     @notice Moves `token_id` and, if `to` is a contract, requires it to accept.
