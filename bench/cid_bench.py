@@ -34,6 +34,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
@@ -102,7 +103,7 @@ def measure_rss(path: Path, profile: str) -> dict[str, float | str]:
     }
 
 
-def print_table(report: dict) -> None:
+def print_table(report: dict[str, Any]) -> None:
     try:
         from rich.console import Console
         from rich.table import Table

@@ -362,7 +362,7 @@ class CarReader:
         if not isinstance(roots, list) or not all(isinstance(r, CID) for r in roots):
             raise CarError("CAR header 'roots' must be a list of CIDs")
         self.version = 1
-        self.roots: tuple[CID, ...] = tuple(roots)  # type: ignore[arg-type]
+        self.roots: tuple[CID, ...] = tuple(roots)
 
     def _read_exact(self, n: int, what: str) -> bytes:
         chunks = []

@@ -32,7 +32,7 @@ import stat
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import BinaryIO, Final, Literal, NamedTuple, Union
+from typing import BinaryIO, Final, Literal, NamedTuple, Protocol, Union
 
 from cidhub.cid import CID, cid_from_bytes
 from cidhub.errors import UnixfsError
@@ -88,11 +88,20 @@ HAMT_THRESHOLD_BYTES: Final = 262_144
 # objects are built only for results, because building one per block would cost more than
 # hashing a small block.
 
-_HashFactory = Callable[[], "hashlib._Hash"]
+_Bytes = Union[bytes, bytearray, memoryview]
 
 
-def _blake2b_256() -> hashlib._Hash:
-    return hashlib.blake2b(digest_size=32)
+class _Hasher(Protocol):
+    def update(self, data: _Bytes, /) -> None: ...
+    def digest(self) -> bytes: ...
+
+
+#: Called with the first piece of data, like ``hashlib.sha256(data)``.
+_HashFactory = Callable[[_Bytes], _Hasher]
+
+
+def _blake2b_256(data: _Bytes = b"") -> _Hasher:
+    return hashlib.blake2b(data, digest_size=32)
 
 
 # multihash name -> (multihash code, digest size, hashlib factory)
@@ -259,7 +268,8 @@ class Block:
 
 
 #: Receives every block the importer produces, children before parents, the root last.
-BlockSink = Callable[[Block], None]
+#: Its return value is ignored (so ``BlockStore.put_block`` can be passed directly).
+BlockSink = Callable[[Block], object]
 
 
 @dataclass(frozen=True, slots=True)
@@ -461,7 +471,9 @@ def decode_unixfs_data(buf: bytes) -> UnixfsData:
     names = {2: "data", 3: "filesize", 5: "hash_type", 6: "fanout", 7: "mode", 8: "mtime"}
     for number, _wire, value in _iter_fields(buf):
         if number == 1:
-            kind = int(value)  # type: ignore[arg-type]
+            if not isinstance(value, int):
+                raise UnixfsError("invalid UnixFS data: Type is not a varint")
+            kind = value
         elif number == 4:
             if isinstance(value, bytes):  # tolerate a packed encoding from other writers
                 pos = 0

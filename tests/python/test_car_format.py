@@ -170,3 +170,17 @@ def test_pack_car__non_seekable_output__same_bytes(write_file):
     assert a.cid == b.cid
     assert seekable.getvalue() == pipe.getvalue()
     assert verify_car(seekable.getvalue(), a.cid).complete
+
+
+@pytest.mark.parametrize("hash_function", ["sha2-512", "blake2b-256"])
+def test_verify__other_hash_functions__verified_and_tamper_detected(write_file, hash_function):
+    profile = TINY.with_overrides(name=f"tiny-{hash_function}", hash_function=hash_function)
+    out = io.BytesIO()
+    result = pack_car(write_file(100), out, profile)
+    assert result.cid.hashfun.name == hash_function
+    car = out.getvalue()
+    assert verify_car(car, result.cid).complete
+    pos = len(car) - 1  # last byte of the root block's data
+    tampered = car[:pos] + bytes([car[pos] ^ 1])
+    with pytest.raises(CarError, match=f"block {result.cid} is corrupt"):
+        verify_car(tampered)

@@ -22,7 +22,10 @@ EMPTY_DIR_V1 = "bafybeiczsscdsbs7ffqz55asqdf3smv6klcw3gofszvwlyarci47bgf354"
 
 @pytest.fixture
 def runner() -> CliRunner:
-    return CliRunner(mix_stderr=False)
+    try:
+        return CliRunner(mix_stderr=False)  # click 8.1: keep stderr apart from stdout
+    except TypeError:
+        return CliRunner()  # click >= 8.2 always keeps them apart
 
 
 @pytest.fixture
