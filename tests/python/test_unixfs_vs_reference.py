@@ -108,6 +108,32 @@ def test_directory__ipfs_car_drops_empty_dirs__unixfs_v1_2025_keeps_them(ipfs_ca
     assert printed == str(import_directory(tree, UNIXFS_V1_2025).cid)
 
 
+def test_directory__ipfs_car_collapses_single_child_dirs__root_is_innermost(ipfs_car, tmp_path):
+    """Documents a real difference: ipfs-car (files-from-path) strips the longest directory
+    prefix common to all files, so a tree whose files share one subdirectory chain gets the
+    CID of the innermost directory, not of the directory that was named."""
+    (tmp_path / "one" / "sub" / "deeper").mkdir(parents=True)
+    (tmp_path / "one" / "sub" / "deeper" / "only.txt").write_bytes(b"x\n")
+    printed = ipfs_car("pack", tmp_path / "one", "--output", tmp_path / "o.car").stdout.strip()
+    assert printed == str(import_directory(tmp_path / "one" / "sub" / "deeper", UNIXFS_V1_2025).cid)
+    assert printed != str(import_directory(tmp_path / "one", UNIXFS_V1_2025).cid)
+
+
+def test_directory__ipfs_car_skips_symlinks__unixfs_v1_2025_preserves_them(ipfs_car, tmp_path):
+    """Documents a real difference: symlinks inside a directory are left out by ipfs-car;
+    IPIP-499 profiles store them as UnixFS symlink nodes."""
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "a.txt").write_bytes(b"a")
+    (tree / "b.txt").write_bytes(b"b")
+    (tree / "link").symlink_to("a.txt")
+    printed = ipfs_car("pack", tree, "--output", tmp_path / "s.car").stdout.strip()
+    with_link = str(import_directory(tree, UNIXFS_V1_2025).cid)
+    (tree / "link").unlink()
+    assert printed != with_link
+    assert printed == str(import_directory(tree, UNIXFS_V1_2025).cid)
+
+
 # ---- @ipld/unixfs configured like each profile, small chunks for deep trees
 
 
