@@ -76,7 +76,9 @@ def other(accounts):
 
 
 @pytest.fixture(scope="module")
-def registry(project, deployer, curator, registrar):
+def registry(project, deployer, dao, curator, creator, buyer, registrar, attacker, other):
+    # Every role fixture is requested here so that all session-scoped accounts exist before
+    # the module's chain snapshot; otherwise Ape's isolation has to rebase (and warns).
     contract = project.AssetRegistry.deploy(sender=deployer)
     contract.grantRole(contract.CURATOR_ROLE(), curator, sender=deployer)
     contract.grantRole(contract.REGISTRAR_ROLE(), registrar, sender=deployer)
