@@ -21,6 +21,16 @@ from cidhub.output import print_table
 
 RESULTS = Path("bench/results/gas.json")
 
+
+def write_results(output: Path, report: dict) -> None:
+    """Merge this run's operations into the results file: other suites (marketplace, governance,
+    attestations) write their own operations into the same file."""
+    merged = json.loads(output.read_text()) if output.exists() else {}
+    merged.update({k: v for k, v in report.items() if k != "results"})
+    merged.setdefault("results", {}).update(report["results"])
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(merged, indent=2, sort_keys=False) + "\n")
+
 # operation -> (target, what we compare with)
 TARGETS = {
     "register_asset_new_creator": (100_000, "Solady ERC-721 mint ~95k tx; OZ enumerable ~167k tx"),
@@ -79,8 +89,7 @@ def cli(output):
         "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "results": results,
     }
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(report, indent=2) + "\n")
+    write_results(output, report)
     print_table(f"gas (tx, from receipts) -> {output}", ["operation", "gas", "target", "ok", "reference"], [
         [op, f"{r['gas']:,}", f"{r['target']:,}" if r["target"] else "-",
          {True: "yes", False: "NO", None: "-"}[r["meets_target"]], r["reference"]]
