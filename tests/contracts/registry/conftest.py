@@ -44,3 +44,12 @@ def new_asset(registry, creator):
         return event.asset_id
 
     return _new_asset
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _set_up_before_isolation(registry, deployer, dao, curator, creator, buyer, registrar, attacker, other):
+    """Deploy the registry and resolve every role account before Ape's per-test snapshot.
+
+    Tests pick accounts by name (`request.getfixturevalue`); a broader-scoped fixture first
+    requested inside a test makes Ape re-base its isolation snapshots, which is slow.
+    """
