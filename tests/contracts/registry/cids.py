@@ -76,13 +76,16 @@ def metadata(raw_digest: bytes | None = None) -> bytes:
 def expected_id(cid: bytes) -> int:
     """The id the registry documents, computed from the bytes alone: the digest of a
     32-byte sha2-256 multihash, otherwise keccak256 of the multihash."""
-    mh = cid if cid[0] == SHA2_256 else _strip_v1_header(cid)
+    mh = multihash_of(cid)
     if mh[:2] == b"\x12\x20" and len(mh) == 34:
         return int.from_bytes(mh[2:], "big")
     return int.from_bytes(keccak(mh), "big")
 
 
-def _strip_v1_header(cid: bytes) -> bytes:
+def multihash_of(cid: bytes) -> bytes:
+    """The multihash inside a binary CID (all of it for a CIDv0)."""
+    if cid[0] == SHA2_256:
+        return cid
     assert cid[0] == 1
     pos = 1
     while cid[pos] & 0x80:
