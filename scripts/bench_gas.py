@@ -6,30 +6,17 @@ seeds, so calldata (and therefore gas) is the same on every run.
 """
 
 import hashlib
-import json
-import platform
-from datetime import datetime, timezone
 from pathlib import Path
 
 import click
-from ape import accounts, chain, project
+from ape import accounts, project
 from ape.cli import ConnectedProviderCommand
 
 from cidhub.cid import RAW, cid_to_bytes, make_cid
-from cidhub.deploy import git_commit
+from cidhub.bench import GAS_RESULTS, report_for, write_results
 from cidhub.output import print_table
 
-RESULTS = Path("bench/results/gas.json")
-
-
-def write_results(output: Path, report: dict) -> None:
-    """Merge this run's operations into the results file: other suites (marketplace, governance,
-    attestations) write their own operations into the same file."""
-    merged = json.loads(output.read_text()) if output.exists() else {}
-    merged.update({k: v for k, v in report.items() if k != "results"})
-    merged.setdefault("results", {}).update(report["results"])
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(merged, indent=2, sort_keys=False) + "\n")
+RESULTS = GAS_RESULTS
 
 # operation -> (target, what we compare with)
 TARGETS = {
@@ -74,24 +61,9 @@ def cli(output):
     gas["delist"] = registry.delist(p2, meta, sender=curator).gas_used
     gas["transfer_from"] = registry.transferFrom(first, third, p1, sender=first).gas_used
 
-    results = {
-        op: {"gas": value, "target": TARGETS.get(op, (None, ""))[0],
-             "meets_target": None if TARGETS.get(op, (None,))[0] is None else value <= TARGETS[op][0],
-             "reference": TARGETS.get(op, (None, ""))[1]}
-        for op, value in gas.items()
-    }
-    report = {
-        "kind": "tx gas from receipts (21,000 base + calldata included)",
-        "chain": f"anvil (chain id {chain.chain_id})",
-        "compiler": "vyper 0.4.3",
-        "commit": git_commit(),
-        "python": platform.python_version(),
-        "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "results": results,
-    }
-    write_results(output, report)
+    results = write_results(output, report_for(gas, TARGETS))
     print_table(f"gas (tx, from receipts) -> {output}", ["operation", "gas", "target", "ok", "reference"], [
         [op, f"{r['gas']:,}", f"{r['target']:,}" if r["target"] else "-",
          {True: "yes", False: "NO", None: "-"}[r["meets_target"]], r["reference"]]
-        for op, r in results.items()
+        for op, r in results.items() if op in gas
     ])

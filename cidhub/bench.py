@@ -1,0 +1,41 @@
+"""Shared plumbing for the gas benchmarks (scripts/bench_*.py): one results file, many suites."""
+
+from __future__ import annotations
+
+import json
+import platform
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Mapping
+
+from cidhub.deploy import git_commit
+
+GAS_RESULTS = Path("bench/results/gas.json")
+
+
+def report_for(gas: Mapping[str, int], targets: Mapping[str, tuple[int | None, str]]) -> dict[str, Any]:
+    """Results of one suite: measured tx gas, the issue's target (if any) and a reference figure."""
+    results = {}
+    for op, value in gas.items():
+        target, reference = targets.get(op, (None, ""))
+        results[op] = {"gas": value, "target": target,
+                       "meets_target": None if target is None else value <= target, "reference": reference}
+    return {
+        "kind": "tx gas from receipts (21,000 base + calldata included)",
+        "chain": "anvil 1.7.1",
+        "compiler": "vyper 0.4.3",
+        "commit": git_commit(),
+        "python": platform.python_version(),
+        "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "results": results,
+    }
+
+
+def write_results(output: Path, report: dict[str, Any]) -> dict[str, Any]:
+    """Merge one suite's operations into the results file (other suites keep theirs)."""
+    merged = json.loads(output.read_text()) if output.exists() else {}
+    merged.update({k: v for k, v in report.items() if k != "results"})
+    merged.setdefault("results", {}).update(report["results"])
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(merged, indent=2) + "\n")
+    return merged["results"]
