@@ -12,12 +12,11 @@ import json
 import subprocess
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from cidhub.errors import CidhubError
 
 DEPLOYMENTS_DIR = Path("deployments")
-ROLE_NAMES = ("DEFAULT_ADMIN_ROLE", "CURATOR_ROLE", "REGISTRAR_ROLE")
 
 
 class DeploymentError(CidhubError):
@@ -105,45 +104,72 @@ def load_deployment(ecosystem: str, network: str, chain_id: int | None = None,
     return deployment
 
 
-def role_holders(contract: Any, from_block: int) -> dict[str, list[str]]:
-    """Who holds each role now, replayed from RoleGranted/RoleRevoked events (no enumeration on-chain)."""
+def role_holders(contract: Any, role_names: Iterable[str], from_block: int) -> dict[str, list[str]]:
+    """Who holds each role now, replayed from RoleGranted events (there is no enumeration on-chain)."""
+    granted = list(contract.RoleGranted.range(from_block, contract.chain_manager.blocks.height + 1))
     holders: dict[str, list[str]] = {}
-    for role_name in ROLE_NAMES:
+    for role_name in role_names:
         role = getattr(contract, role_name)()
-        seen: dict[str, None] = {}
-        for log in contract.RoleGranted.range(from_block, contract.chain_manager.blocks.height + 1):
-            if log.role == role:
-                seen[log.account] = None
+        seen = dict.fromkeys(log.account for log in granted if log.role == role)
         holders[role_name] = [a for a in seen if contract.hasRole(role, a)]
     return holders
 
 
-def deploy_suite(project: Any, deployer: Any, *, curator: str | None = None, registrar: str | None = None,
-                 admin: str | None = None, ecosystem: str, network: str, chain_id: int) -> Deployment:
-    """Deploy the registry, grant its working roles and, if asked, hand the admin role over.
+# Every privileged role of the suite, by contract. The deploy grants them, `ape run roles` lists
+# them, and the DAO hand-over moves every one of them: a new contract adds one line here.
+SUITE_ROLES: dict[str, tuple[str, ...]] = {
+    "AssetRegistry": ("DEFAULT_ADMIN_ROLE", "CURATOR_ROLE", "REGISTRAR_ROLE"),
+    "Marketplace": ("DEFAULT_ADMIN_ROLE", "FEE_MANAGER_ROLE", "TOKEN_MANAGER_ROLE"),
+}
 
-    ``admin`` other than the deployer (e.g. the DAO's timelock) receives DEFAULT_ADMIN_ROLE and
-    the deployer renounces it, so the deployer keeps no lever.
+DEFAULT_FEE_BPS = 250
+
+
+def _record(contract: Any) -> ContractRecord:
+    # Ape caches the creation receipt at deploy time, so this needs no special RPC.
+    creation = contract.creation_metadata
+    if creation:
+        return ContractRecord(address=contract.address, block=creation.block, tx_hash=str(creation.txn_hash))
+    return ContractRecord(address=contract.address, block=contract.chain_manager.blocks.height, tx_hash="")
+
+
+def deploy_suite(project: Any, deployer: Any, *, curator: str | None = None, registrar: str | None = None,
+                 admin: str | None = None, treasury: str | None = None, fee_bps: int = DEFAULT_FEE_BPS,
+                 fee_manager: str | None = None, token_manager: str | None = None,
+                 ecosystem: str, network: str, chain_id: int) -> Deployment:
+    """Deploy the registry and the marketplace, grant their working roles, hand the admin over.
+
+    Working roles go to the addresses given (None: not granted). ``admin`` other than the
+    deployer (e.g. the DAO's timelock) receives DEFAULT_ADMIN_ROLE of every contract and the
+    deployer renounces it, so the deployer keeps no lever.
     """
     registry = project.AssetRegistry.deploy(sender=deployer)
-    # Ape caches the creation receipt at deploy time, so this needs no special RPC.
-    creation = registry.creation_metadata
-    block, tx_hash = (creation.block, creation.txn_hash) if creation else (registry.chain_manager.blocks.height, "")
-    if curator:
-        registry.grantRole(registry.CURATOR_ROLE(), curator, sender=deployer)
-    if registrar:
-        registry.grantRole(registry.REGISTRAR_ROLE(), registrar, sender=deployer)
+    market = project.Marketplace.deploy(registry, treasury or deployer.address, fee_bps, sender=deployer)
+    contracts = {"AssetRegistry": registry, "Marketplace": market}
+    grants = [
+        (registry, "CURATOR_ROLE", curator),
+        (registry, "REGISTRAR_ROLE", registrar),
+        (market, "FEE_MANAGER_ROLE", fee_manager),
+        (market, "TOKEN_MANAGER_ROLE", token_manager),
+    ]
+    for contract, role, account in grants:
+        if account:
+            contract.grantRole(getattr(contract, role)(), account, sender=deployer)
     if admin and admin.lower() != deployer.address.lower():
-        registry.grantRole(registry.DEFAULT_ADMIN_ROLE(), admin, sender=deployer)
-        registry.renounceRole(registry.DEFAULT_ADMIN_ROLE(), deployer, sender=deployer)
+        for contract in contracts.values():
+            contract.grantRole(contract.DEFAULT_ADMIN_ROLE(), admin, sender=deployer)
+            contract.renounceRole(contract.DEFAULT_ADMIN_ROLE(), deployer, sender=deployer)
+    records = {name: _record(c) for name, c in contracts.items()}
+    first_block = min(r.block for r in records.values())
     deployment = Deployment(
         ecosystem=ecosystem,
         network=network,
         chain_id=chain_id,
         deployer=deployer.address,
-        deploy_block=block,
+        deploy_block=first_block,
         commit=git_commit(),
-        contracts={"AssetRegistry": ContractRecord(address=registry.address, block=block, tx_hash=str(tx_hash))},
+        contracts=records,
     )
-    deployment.roles["AssetRegistry"] = role_holders(registry, block)
+    for name, contract in contracts.items():
+        deployment.roles[name] = role_holders(contract, SUITE_ROLES[name], first_block)
     return deployment

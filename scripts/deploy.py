@@ -15,13 +15,19 @@ from cidhub.output import machine_output, print_json, print_table
 @account_option()
 @click.option("--curator", help="Address granted CURATOR_ROLE (default: the deployer).")
 @click.option("--registrar", help="Address granted REGISTRAR_ROLE (default: none).")
-@click.option("--admin", help="Address that takes DEFAULT_ADMIN_ROLE; the deployer then renounces it.")
+@click.option("--admin", help="Address that takes DEFAULT_ADMIN_ROLE of every contract; the deployer renounces it.")
+@click.option("--treasury", help="Receives the marketplace's protocol fee (default: the deployer).")
+@click.option("--fee-bps", default=250, show_default=True, type=click.IntRange(0, 1_000), help="Protocol fee, at most 10 %.")
+@click.option("--fee-manager", help="Address granted FEE_MANAGER_ROLE (default: the deployer).")
+@click.option("--token-manager", help="Address granted TOKEN_MANAGER_ROLE (default: the deployer).")
 @click.option("--json", "as_json", is_flag=True, help="Print the deployment record as JSON.")
-def cli(ecosystem, network, account, curator, registrar, admin, as_json):
+def cli(ecosystem, network, account, curator, registrar, admin, treasury, fee_bps, fee_manager, token_manager,
+        as_json):
     machine_output(as_json)
     deployment = deploy_suite(
         project, account, curator=curator or account.address, registrar=registrar, admin=admin,
-        ecosystem=ecosystem.name, network=network.name, chain_id=chain.chain_id,
+        treasury=treasury, fee_bps=fee_bps, fee_manager=fee_manager or account.address,
+        token_manager=token_manager or account.address, ecosystem=ecosystem.name, network=network.name, chain_id=chain.chain_id,
     )
     path = write_deployment(deployment)
     if as_json:
