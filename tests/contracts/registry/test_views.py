@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from functools import reduce
 
 import ape
@@ -115,6 +116,16 @@ def test_tokenURI__v0_card__printed_as_dag_pb_v1(registry, new_asset):
 
     assert registry.tokenURI(asset_id) == _ipfs_uri(cids.sha256_v1(cids.DAG_PB, raw_digest))
     assert registry.tokenURI(asset_id).startswith("ipfs://bafybei")
+
+
+@pytest.mark.parametrize("codec", [0, 0x7F, 0x80, 0x3FFF, 0x4000, (1 << 21) - 1])
+def test_tokenURI__codec_varint_boundaries__rfc4648_base32(registry, new_asset, codec):
+    # Codecs outside the multicodec table too: checked against the RFC 4648 alphabet directly.
+    metadata = cids.sha256_v1(codec)
+    asset_id = new_asset(metadata=metadata)
+
+    expected = "ipfs://b" + base64.b32encode(metadata).decode().lower().rstrip("=")
+    assert registry.tokenURI(asset_id) == expected
 
 
 def test_tokenURI__known_vector(registry, new_asset):

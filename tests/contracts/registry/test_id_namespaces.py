@@ -1,0 +1,77 @@
+"""Asset ids come from two namespaces that share one uint256 space.
+
+A 32-byte sha2-256 multihash gets its raw digest as id; every other multihash gets
+keccak256(multihash). The registry never sees the content, so a registrant chooses a sha2-256
+"digest" freely, including one equal to keccak256 of somebody else's multihash.
+"""
+
+from __future__ import annotations
+
+import ape
+import pytest
+from eth_utils import keccak
+
+from . import cids
+
+COLLISION = (
+    "registry bug: ids of sha2-256 CIDs (the raw digest, chosen freely by the registrant) and of "
+    "other multihashes (keccak256(multihash)) share one space, and neither `register` nor "
+    "`asset_id_of` checks which namespace an existing id belongs to"
+)
+
+
+def _register(registry, sender, content):
+    tx = registry.register(content, 0, cids.metadata(), 0, [], [], 0, sender=sender)
+    (event,) = tx.decode_logs(registry.AssetRegistered)
+    return event.asset_id
+
+
+@pytest.fixture
+def long_cid():
+    return cids.v1(cids.RAW, cids.BLAKE3, cids.digest())
+
+
+@pytest.fixture
+def squatting_cid(long_cid):
+    """A sha2-256 CID whose digest is the keccak id of `long_cid`'s multihash."""
+    return cids.sha256_v1(cids.RAW, keccak(cids.multihash_of(long_cid)))
+
+
+def test_ids__squatting_cid_takes_the_long_cids_id(registry, attacker, long_cid, squatting_cid):
+    # The precondition of the two tests below, stated as a fact about the design.
+    assert _register(registry, attacker, squatting_cid) == cids.expected_id(long_cid)
+
+
+@pytest.mark.xfail(strict=True, reason=COLLISION + ": asset_id_of(unregistered blake3 CID) returns the squatter's asset")
+def test_asset_id_of__unregistered_long_cid_after_squatting_sha256__zero(registry, attacker, long_cid, squatting_cid):
+    squatter = _register(registry, attacker, squatting_cid)
+
+    assert registry.cid_of(squatter) == squatting_cid
+    assert registry.asset_id_of(long_cid) == 0
+
+
+@pytest.mark.xfail(strict=True, reason=COLLISION + ": the real blake3 CID can never be registered")
+def test_register__long_cid_after_squatting_sha256__accepted(registry, attacker, creator, long_cid, squatting_cid):
+    _register(registry, attacker, squatting_cid)
+
+    asset_id = _register(registry, creator, long_cid)
+
+    assert registry.cid_of(asset_id) == long_cid
+    assert registry.ownerOf(asset_id) == creator
+
+
+@pytest.mark.xfail(strict=True, reason=COLLISION + ": asset_id_of(unregistered sha2-256 CID) returns a blake3 asset")
+def test_asset_id_of__unregistered_sha256_cid_equal_to_long_id__zero(registry, creator, long_cid, squatting_cid):
+    _register(registry, creator, long_cid)
+
+    assert registry.asset_id_of(squatting_cid) == 0
+
+
+def test_asset_id_of__found_asset_names_the_queried_multihash(registry, creator, new_asset):
+    # The property the xfails above break, holding for ordinary registrations of every form.
+    for form, make in cids.CONTENT_FORMS.items():
+        content = make()
+        asset_id = new_asset(cid=content)
+        found = registry.asset_id_of(content)
+        assert found == asset_id, form
+        assert cids.multihash_of(registry.cid_of(found)) == cids.multihash_of(content), form
