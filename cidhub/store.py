@@ -24,6 +24,7 @@ import contextlib
 import json
 import os
 import tempfile
+import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
@@ -330,6 +331,18 @@ class PinTarget(ABC):
     def status(self, root: CidLike) -> PinStatus:
         """Current state of ``root`` on this target."""
 
+    def pins(self) -> list[PinStatus]:
+        """Every root this target keeps; targets that cannot list raise :class:`PinError`."""
+        raise PinError(f"pin target {self.name} cannot list its pins")
+
+    def get_block(self, cid: CidLike) -> bytes:
+        """The bytes of block ``cid`` as the target holds them, *unverified*.
+
+        Callers that need trust (``cidhub verify``) re-hash what comes back. Targets that
+        serve no blocks (a pinning service) raise :class:`PinError`.
+        """
+        raise PinError(f"pin target {self.name} does not serve blocks; verify through a gateway")
+
 
 class LocalPinTarget(PinTarget):
     """Pins in a :class:`BlockStore`: a pin is a record next to the blocks."""
@@ -366,12 +379,34 @@ class LocalPinTarget(PinTarget):
         os.replace(tmp, record)
         return PinStatus(parsed, PinState.PINNED, self.name, label)
 
+    def record_pin(self, root: CidLike, label: str | None = None) -> PinStatus:
+        """Record a pin for a DAG the caller has just stored completely (skips the DAG walk).
+
+        For importers that wrote every block themselves in the same call (the node's ``add``);
+        everyone else uses :meth:`pin`, which checks that no block is missing.
+        """
+        parsed = parse_cid(root)
+        record = self._record(parsed)
+        record.parent.mkdir(parents=True, exist_ok=True)
+        body = json.dumps({"cid": str(parsed), "name": label, "pinned_at": int(time.time())})
+        tmp = record.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+        tmp.write_text(body + "\n")
+        os.replace(tmp, record)
+        return PinStatus(parsed, PinState.PINNED, self.name, label)
+
     def unpin(self, root: CidLike) -> None:
         with contextlib.suppress(FileNotFoundError):
             self._record(parse_cid(root)).unlink()
 
     def has(self, cid: CidLike) -> bool:
         return self.store.has(cid)
+
+    def get_block(self, cid: CidLike) -> bytes:
+        path = self.store.path_for(cid)
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            raise BlockNotFoundError(f"block {parse_cid(cid)} is not in the store at {self.store.root}") from None
 
     def status(self, root: CidLike) -> PinStatus:
         parsed = parse_cid(root)
