@@ -25,6 +25,13 @@ def registry_contract(deployment: Deployment | None = None) -> Any:
     return project.AssetRegistry.at(deployment.address_of("AssetRegistry"))
 
 
+def market_contract(deployment: Deployment | None = None) -> Any:
+    from ape import project
+
+    deployment = deployment or current_deployment()
+    return project.Marketplace.at(deployment.address_of("Marketplace"))
+
+
 @dataclass
 class AssetView:
     """One registered asset as people read it."""

@@ -14,6 +14,7 @@ from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand
 
 from cidhub.chain import list_assets
+from cidhub.demo_market import run_market_demo
 from cidhub.deploy import deploy_suite, write_deployment
 from cidhub.output import print_table, short_hex
 from cidhub.publish import AlreadyRegisteredError, PublishRequest, format_asset_id, publish
@@ -26,13 +27,15 @@ SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 @click.command(cls=ConnectedProviderCommand)
 @click.option("--data-dir", type=click.Path(path_type=Path), help="Block store to use (default: a fresh temporary one).")
 def cli(ecosystem, network, data_dir):
-    deployer, curator, data_owner, model_owner = accounts.test_accounts[:4]
+    deployer, curator, data_owner, model_owner, co_author, *buyers = accounts.test_accounts[:8]
     click.secho(f"1. deploy on {ecosystem.name}:{network.name} (chain {chain.chain_id})", bold=True)
-    deployment = deploy_suite(project, deployer, curator=curator.address, ecosystem=ecosystem.name,
-                              network=network.name, chain_id=chain.chain_id)
+    deployment = deploy_suite(project, deployer, curator=curator.address, fee_manager=deployer.address,
+                              token_manager=deployer.address, ecosystem=ecosystem.name, network=network.name,
+                              chain_id=chain.chain_id)
     path = write_deployment(deployment)
     registry = project.AssetRegistry.at(deployment.address_of("AssetRegistry"))
-    click.echo(f"   AssetRegistry at {registry.address}, recorded in {path}")
+    market = project.Marketplace.at(deployment.address_of("Marketplace"))
+    click.echo(f"   AssetRegistry at {registry.address}, Marketplace at {market.address}, recorded in {path}")
 
     temp = None if data_dir else Path(tempfile.mkdtemp(prefix="cidhub-demo-"))
     store = BlockStore(data_dir or temp)
@@ -70,6 +73,10 @@ def cli(ecosystem, network, data_dir):
         ])
         for a in assets:
             click.echo(f"   {names.get(a.asset_id, format_asset_id(a.asset_id)):<18} tokenURI {a.token_uri}")
+
+        run_market_demo(project, registry, market, deployment.deploy_block, operator=deployer, data_owner=data_owner,
+                        model_owner=model_owner, co_author=co_author, buyers=buyers, dataset=dataset.asset_id,
+                        base=base.asset_id, derived=derived.asset_id, names=names)
     finally:
         if temp:
             shutil.rmtree(temp, ignore_errors=True)
