@@ -1,0 +1,837 @@
+# pragma version ~=0.4.3
+"""
+@title HubGovernor
+@notice The cidhub DAO's voting contract. HUB holders (through their
+        delegates) propose batches of calls, vote against / for / abstain
+        with the votes they held at the proposal's snapshot, and a
+        successful proposal is queued in the HubTimelock and executed by it
+        after the minimum delay. The timelock holds every lever of the suite,
+        so this is the only way they move.
+@dev Compatible with OpenZeppelin's Governor (v5) where tools look:
+     - proposal ids are keccak256(abi.encode(targets, values, calldatas,
+       keccak256(description))) (`hash_proposal`);
+     - events have the same names, field types and order (ProposalCreated,
+       VoteCast, ProposalQueued, ProposalExecuted, ProposalCanceled and the
+       settings events), so their topics and data decode with OZ's ABI;
+       field *names* are snake_case;
+     - `state` returns OZ's ProposalState ordinals: 0 Pending, 1 Active,
+       2 Canceled, 3 Defeated, 4 Succeeded, 5 Queued, 6 Expired, 7 Executed;
+     - counting is GovernorCountingSimple ("support=bravo&quorum=for,abstain"):
+       0 against, 1 for, 2 abstain; quorum counts for + abstain; a proposal
+       succeeds with quorum and more for than against votes;
+     - the timelock operation uses OZ GovernorTimelockControl's salt
+       (bytes20(governor) ^ descriptionHash) and no predecessor;
+     - a description ending in "#proposer=0x<address>" can only be proposed
+       by that address (front-running protection, as in OZ).
+     Where it differs: function names are snake_case; ballots signed for
+     `cast_vote_by_sig` carry an expiry (Ballot(uint256 proposalId,uint8
+     support,address voter,uint256 nonce,uint256 expiry)); vote params
+     (VoteCastWithParams) are not supported; queued proposals expire
+     GRACE_PERIOD after their ETA (Compound's rule, giving "Expired" a
+     meaning); anyone may cancel a proposal whose proposer's votes fell
+     below the proposal threshold (Compound Bravo's rule); each proposal
+     keeps the quorum fraction in force when it was created.
+     Clock: the token's EIP-6372 "mode=timestamp" (checked at deployment),
+     so snapshots, deadlines, delays and periods are unix seconds.
+@custom:security Cancel rules: the proposer may cancel while the proposal
+                 is Pending; anyone may cancel a proposal that is not yet
+                 Canceled, Expired or Executed if its proposer's current
+                 votes are below the proposal threshold (anti-spam and
+                 "propose then sell" protection). A queued proposal's
+                 timelock operation is cancelled with it.
+                 Settings change only through a proposal executed by the
+                 timelock. Every array is bounded by MAX_ACTIONS and every
+                 loop by a constant.
+"""
+
+from snekmate.utils import eip712_domain_separator
+initializes: eip712_domain_separator
+
+from snekmate.utils import signature_checker
+
+from snekmate.utils.interfaces import IERC5267
+implements: IERC5267
+
+from .interfaces import IVotes
+from .interfaces import ITimelockController
+
+exports: eip712_domain_separator.eip712Domain
+
+
+# Compound's proposalMaxOperations.
+MAX_ACTIONS: public(constant(uint256)) = 10
+# The timelock's payload bound.
+MAX_CALLDATA_BYTES: public(constant(uint256)) = 1_024
+MAX_DESCRIPTION_BYTES: public(constant(uint256)) = 8_192
+MAX_REASON_BYTES: public(constant(uint256)) = 1_024
+# The ABI admits one action more than allowed, so that one too many reverts
+# with "governor: too many actions" rather than an ABI-decoding failure.
+_ACTIONS_ARG_BOUND: constant(uint256) = MAX_ACTIONS + 1
+
+QUORUM_DENOMINATOR: public(constant(uint256)) = 10_000
+# A queued proposal not executed within this long after its ETA expires.
+GRACE_PERIOD: public(constant(uint256)) = 14 * 86_400
+MAX_VOTING_DELAY: public(constant(uint256)) = 365 * 86_400
+MAX_VOTING_PERIOD: public(constant(uint256)) = 365 * 86_400
+
+BALLOT_TYPEHASH: public(constant(bytes32)) = keccak256(
+    "Ballot(uint256 proposalId,uint8 support,address voter,uint256 nonce,uint256 expiry)"
+)
+
+# OpenZeppelin's ProposalState ordinals.
+_PENDING: constant(uint8) = 0
+_ACTIVE: constant(uint8) = 1
+_CANCELED: constant(uint8) = 2
+_DEFEATED: constant(uint8) = 3
+_SUCCEEDED: constant(uint8) = 4
+_QUEUED: constant(uint8) = 5
+_EXPIRED: constant(uint8) = 6
+_EXECUTED: constant(uint8) = 7
+
+_AGAINST: constant(uint8) = 0
+_FOR: constant(uint8) = 1
+_ABSTAIN: constant(uint8) = 2
+
+_CLOCK_MODE: constant(String[32]) = "mode=timestamp"
+
+# Proposal core word: vote start (snapshot) | vote end << 48 | eta << 96 |
+# quorum numerator << 144 | flags << 160.
+_TIME_MASK: constant(uint256) = (1 << 48) - 1
+_END_SHIFT: constant(uint256) = 48
+_ETA_SHIFT: constant(uint256) = 96
+_QUORUM_SHIFT: constant(uint256) = 144
+_QUORUM_MASK: constant(uint256) = (1 << 16) - 1
+_EXECUTED_FLAG: constant(uint256) = 1 << 160
+_CANCELED_FLAG: constant(uint256) = 1 << 161
+# Tallies are written at proposal time with this bit set, so that no voter
+# pays for a fresh slot except for their own receipt (tallies fit 208 bits).
+_TALLY_MARK: constant(uint256) = 1 << 255
+_TALLY_MASK: constant(uint256) = _TALLY_MARK - 1
+
+_PROPOSER_SUFFIX: constant(String[12]) = "#proposer=0x"
+_SUFFIX_LENGTH: constant(uint256) = 52  # the marker and 40 hex digits
+
+
+struct Receipt:
+    has_voted: bool
+    support: uint8
+    votes: uint256
+
+
+event ProposalCreated:
+    proposal_id: uint256
+    proposer: address
+    targets: DynArray[address, _ACTIONS_ARG_BOUND]
+    values: DynArray[uint256, _ACTIONS_ARG_BOUND]
+    signatures: DynArray[String[1], _ACTIONS_ARG_BOUND]
+    calldatas: DynArray[Bytes[MAX_CALLDATA_BYTES], _ACTIONS_ARG_BOUND]
+    vote_start: uint256
+    vote_end: uint256
+    description: String[MAX_DESCRIPTION_BYTES]
+
+
+event ProposalQueued:
+    proposal_id: uint256
+    eta_seconds: uint256
+
+
+event ProposalExecuted:
+    proposal_id: uint256
+
+
+event ProposalCanceled:
+    proposal_id: uint256
+
+
+event VoteCast:
+    voter: indexed(address)
+    proposal_id: uint256
+    support: uint8
+    weight: uint256
+    reason: String[MAX_REASON_BYTES]
+
+
+event VotingDelaySet:
+    old_voting_delay: uint256
+    new_voting_delay: uint256
+
+
+event VotingPeriodSet:
+    old_voting_period: uint256
+    new_voting_period: uint256
+
+
+event ProposalThresholdSet:
+    old_proposal_threshold: uint256
+    new_proposal_threshold: uint256
+
+
+event QuorumNumeratorUpdated:
+    old_quorum_numerator: uint256
+    new_quorum_numerator: uint256
+
+
+event TimelockChange:
+    old_timelock: address
+    new_timelock: address
+
+
+token: public(immutable(IVotes))
+timelock: public(immutable(ITimelockController))
+
+# Seconds between a proposal and the start of its vote (the snapshot).
+voting_delay: public(uint256)
+# Seconds the vote lasts.
+voting_period: public(uint256)
+# Votes (at clock() - 1) needed to propose.
+proposal_threshold: public(uint256)
+# Quorum, in basis points of the total supply at the snapshot.
+quorum_numerator: public(uint256)
+# Ballot signature nonces.
+nonces: public(HashMap[address, uint256])
+
+_core: HashMap[uint256, uint256]
+_proposers: HashMap[uint256, address]
+# [proposal][support] -> _TALLY_MARK | votes
+_tallies: HashMap[uint256, HashMap[uint256, uint256]]
+# [proposal][voter] -> votes << 8 | (support + 1); zero: has not voted
+_receipts: HashMap[uint256, HashMap[address, uint256]]
+# the timelock operation of a queued proposal
+_timelock_ids: HashMap[uint256, bytes32]
+
+
+@deploy
+def __init__(
+    token_: IVotes,
+    timelock_: ITimelockController,
+    voting_delay_: uint256,
+    voting_period_: uint256,
+    proposal_threshold_: uint256,
+    quorum_numerator_: uint256,
+):
+    """
+    @param token_ The votes token (HubToken); its clock must be
+           "mode=timestamp".
+    @param timelock_ The timelock that executes proposals; it must grant
+           this governor PROPOSER_ROLE, CANCELLER_ROLE and EXECUTOR_ROLE.
+    @param voting_delay_ Seconds from proposal to snapshot.
+    @param voting_period_ Seconds the vote lasts.
+    @param proposal_threshold_ Votes needed to propose.
+    @param quorum_numerator_ Quorum in basis points of the past total supply.
+    """
+    assert keccak256(staticcall token_.CLOCK_MODE()) == keccak256(_CLOCK_MODE), "governor: token clock is not timestamp"
+    eip712_domain_separator.__init__("cidhub governor", "1")
+    token = token_
+    timelock = timelock_
+    log TimelockChange(old_timelock=empty(address), new_timelock=timelock_.address)
+    self._set_voting_delay(voting_delay_)
+    self._set_voting_period(voting_period_)
+    self._set_proposal_threshold(proposal_threshold_)
+    self._set_quorum_numerator(quorum_numerator_)
+
+
+# ---------------------------------------------------------------- propose
+
+
+@external
+def propose(
+    targets: DynArray[address, _ACTIONS_ARG_BOUND],
+    values: DynArray[uint256, _ACTIONS_ARG_BOUND],
+    calldatas: DynArray[Bytes[MAX_CALLDATA_BYTES], _ACTIONS_ARG_BOUND],
+    description: String[MAX_DESCRIPTION_BYTES],
+) -> uint256:
+    """
+    @notice Proposes that the timelock make these calls. Voting starts
+            `voting_delay` seconds from now and lasts `voting_period`.
+    @param targets Contracts to call, at most MAX_ACTIONS.
+    @param values Ether to send with each call.
+    @param calldatas ABI-encoded calls (selector and arguments).
+    @param description Human-readable description (markdown); its hash is
+           part of the proposal id.
+    @return uint256 The proposal id.
+    """
+    count: uint256 = len(targets)
+    assert count == len(values) and count == len(calldatas), "governor: invalid proposal length"
+    assert count != 0, "governor: empty proposal"
+    assert count <= MAX_ACTIONS, "governor: too many actions"
+    assert self._is_valid_description_for_proposer(msg.sender, description), "governor: restricted proposer"
+    now: uint256 = block.timestamp
+    threshold: uint256 = self.proposal_threshold
+    if threshold != 0:
+        assert staticcall token.get_past_votes(msg.sender, now - 1) >= threshold, \
+            "governor: proposer votes below threshold"
+
+    proposal_id: uint256 = self._hash_proposal(targets, values, calldatas, keccak256(description))
+    assert self._core[proposal_id] == 0, "governor: proposal already exists"
+    vote_start: uint256 = now + self.voting_delay
+    vote_end: uint256 = vote_start + self.voting_period
+    self._core[proposal_id] = vote_start | (vote_end << _END_SHIFT) | (self.quorum_numerator << _QUORUM_SHIFT)
+    self._proposers[proposal_id] = msg.sender
+    self._tallies[proposal_id][0] = _TALLY_MARK
+    self._tallies[proposal_id][1] = _TALLY_MARK
+    self._tallies[proposal_id][2] = _TALLY_MARK
+
+    signatures: DynArray[String[1], _ACTIONS_ARG_BOUND] = []
+    for _: uint256 in range(count, bound=MAX_ACTIONS):
+        signatures.append("")
+    log ProposalCreated(
+        proposal_id=proposal_id,
+        proposer=msg.sender,
+        targets=targets,
+        values=values,
+        signatures=signatures,
+        calldatas=calldatas,
+        vote_start=vote_start,
+        vote_end=vote_end,
+        description=description,
+    )
+    return proposal_id
+
+
+# ---------------------------------------------------------------- vote
+
+
+@external
+def cast_vote(proposal_id: uint256, support: uint8) -> uint256:
+    """
+    @notice Votes on an active proposal with the votes the caller held at
+            its snapshot.
+    @param proposal_id The proposal.
+    @param support 0 against, 1 for, 2 abstain.
+    @return uint256 The weight of the vote.
+    """
+    return self._cast_vote(proposal_id, msg.sender, support, "")
+
+
+@external
+def cast_vote_with_reason(proposal_id: uint256, support: uint8, reason: String[MAX_REASON_BYTES]) -> uint256:
+    """
+    @notice `cast_vote` with a reason, published in the VoteCast event.
+    @param proposal_id The proposal.
+    @param support 0 against, 1 for, 2 abstain.
+    @param reason Free text.
+    @return uint256 The weight of the vote.
+    """
+    return self._cast_vote(proposal_id, msg.sender, support, reason)
+
+
+@external
+def cast_vote_by_sig(
+    proposal_id: uint256, support: uint8, voter: address, expiry: uint256, signature: Bytes[65]
+) -> uint256:
+    """
+    @notice Casts `voter`'s vote with its EIP-712 signature of
+            Ballot(proposalId, support, voter, nonce, expiry); anyone may
+            submit it (gasless voting).
+    @dev The nonce is `nonces(voter)` and is consumed, so a ballot counts
+         once; the domain (chain id, this governor) keeps it from counting
+         anywhere else. Contract wallets sign through ERC-1271.
+    @param proposal_id The proposal.
+    @param support 0 against, 1 for, 2 abstain.
+    @param voter The account whose votes are cast.
+    @param expiry Last timestamp at which the ballot is accepted.
+    @param signature 65-byte (r, s, v), 64-byte EIP-2098, or ERC-1271 bytes.
+    @return uint256 The weight of the vote.
+    """
+    assert block.timestamp <= expiry, "governor: signature expired"
+    nonce: uint256 = self.nonces[voter]
+    digest: bytes32 = eip712_domain_separator._hash_typed_data_v4(
+        keccak256(abi_encode(BALLOT_TYPEHASH, proposal_id, support, voter, nonce, expiry))
+    )
+    assert signature_checker._is_valid_signature_now(voter, digest, signature), "governor: invalid signature"
+    self.nonces[voter] = unsafe_add(nonce, 1)
+    return self._cast_vote(proposal_id, voter, support, "")
+
+
+@internal
+def _cast_vote(proposal_id: uint256, voter: address, support: uint8, reason: String[MAX_REASON_BYTES]) -> uint256:
+    core: uint256 = self._core[proposal_id]
+    assert core != 0, "governor: unknown proposal"
+    vote_start: uint256 = core & _TIME_MASK
+    now: uint256 = block.timestamp
+    assert core & (_EXECUTED_FLAG | _CANCELED_FLAG) == 0 and vote_start < now \
+        and now <= (core >> _END_SHIFT) & _TIME_MASK, "governor: vote not currently active"
+    assert support <= _ABSTAIN, "governor: invalid vote type"
+    assert self._receipts[proposal_id][voter] == 0, "governor: vote already cast"
+    weight: uint256 = staticcall token.get_past_votes(voter, vote_start)
+    self._receipts[proposal_id][voter] = (weight << 8) | convert(support + 1, uint256)
+    self._tallies[proposal_id][convert(support, uint256)] += weight
+    log VoteCast(voter=voter, proposal_id=proposal_id, support=support, weight=weight, reason=reason)
+    return weight
+
+
+# ---------------------------------------------------------------- queue, execute, cancel
+
+
+@external
+def queue(
+    targets: DynArray[address, _ACTIONS_ARG_BOUND],
+    values: DynArray[uint256, _ACTIONS_ARG_BOUND],
+    calldatas: DynArray[Bytes[MAX_CALLDATA_BYTES], _ACTIONS_ARG_BOUND],
+    description_hash: bytes32,
+) -> uint256:
+    """
+    @notice Schedules a succeeded proposal in the timelock; it becomes
+            executable after the timelock's minimum delay (its ETA).
+    @param targets As proposed.
+    @param values As proposed.
+    @param calldatas As proposed.
+    @param description_hash keccak256 of the description.
+    @return uint256 The proposal id.
+    """
+    proposal_id: uint256 = self._hash_proposal(targets, values, calldatas, description_hash)
+    assert self._state(proposal_id) == _SUCCEEDED, "governor: proposal not successful"
+    salt: bytes32 = self._timelock_salt(description_hash)
+    self._timelock_ids[proposal_id] = keccak256(abi_encode(targets, values, calldatas, empty(bytes32), salt))
+    delay: uint256 = staticcall timelock.get_minimum_delay()
+    eta: uint256 = block.timestamp + delay
+    self._core[proposal_id] |= eta << _ETA_SHIFT
+    extcall timelock.schedule_batch(targets, values, calldatas, empty(bytes32), salt, delay)
+    log ProposalQueued(proposal_id=proposal_id, eta_seconds=eta)
+    return proposal_id
+
+
+@external
+@payable
+def execute(
+    targets: DynArray[address, _ACTIONS_ARG_BOUND],
+    values: DynArray[uint256, _ACTIONS_ARG_BOUND],
+    calldatas: DynArray[Bytes[MAX_CALLDATA_BYTES], _ACTIONS_ARG_BOUND],
+    description_hash: bytes32,
+) -> uint256:
+    """
+    @notice Has the timelock make the calls of a queued proposal whose ETA
+            has come. Anyone may call it; ether sent is forwarded.
+    @param targets As proposed.
+    @param values As proposed.
+    @param calldatas As proposed.
+    @param description_hash keccak256 of the description.
+    @return uint256 The proposal id.
+    """
+    proposal_id: uint256 = self._hash_proposal(targets, values, calldatas, description_hash)
+    state: uint8 = self._state(proposal_id)
+    assert state != _EXPIRED, "governor: proposal expired"
+    assert state == _QUEUED, "governor: proposal not queued"
+    core: uint256 = self._core[proposal_id]
+    assert block.timestamp >= (core >> _ETA_SHIFT) & _TIME_MASK, "governor: timelock delay not over"
+    # Marked before the calls: a call that re-enters finds it executed.
+    self._core[proposal_id] = core | _EXECUTED_FLAG
+    extcall timelock.execute_batch(
+        targets, values, calldatas, empty(bytes32), self._timelock_salt(description_hash), value=msg.value
+    )
+    log ProposalExecuted(proposal_id=proposal_id)
+    return proposal_id
+
+
+@external
+def cancel(
+    targets: DynArray[address, _ACTIONS_ARG_BOUND],
+    values: DynArray[uint256, _ACTIONS_ARG_BOUND],
+    calldatas: DynArray[Bytes[MAX_CALLDATA_BYTES], _ACTIONS_ARG_BOUND],
+    description_hash: bytes32,
+) -> uint256:
+    """
+    @notice Cancels a proposal: by its proposer while it is Pending, or by
+            anyone once the proposer's votes are below the proposal
+            threshold (until it is executed).
+    @param targets As proposed.
+    @param values As proposed.
+    @param calldatas As proposed.
+    @param description_hash keccak256 of the description.
+    @return uint256 The proposal id.
+    """
+    proposal_id: uint256 = self._hash_proposal(targets, values, calldatas, description_hash)
+    state: uint8 = self._state(proposal_id)
+    assert state != _CANCELED and state != _EXPIRED and state != _EXECUTED, "governor: proposal is final"
+    proposer: address = self._proposers[proposal_id]
+    if msg.sender != proposer or state != _PENDING:
+        below: bool = staticcall token.get_past_votes(proposer, block.timestamp - 1) < self.proposal_threshold
+        if msg.sender == proposer:
+            assert below, "governor: voting has started"
+        else:
+            assert below, "governor: proposer above threshold"
+    self._core[proposal_id] |= _CANCELED_FLAG
+    if state == _QUEUED:
+        extcall timelock.cancel(self._timelock_ids[proposal_id])
+    log ProposalCanceled(proposal_id=proposal_id)
+    return proposal_id
+
+
+# ---------------------------------------------------------------- settings (through proposals only)
+
+
+@external
+def set_voting_delay(new_voting_delay: uint256):
+    """
+    @notice Changes the delay between proposal and snapshot. Timelock only.
+    @param new_voting_delay Seconds, at most MAX_VOTING_DELAY.
+    """
+    self._check_timelock()
+    self._set_voting_delay(new_voting_delay)
+
+
+@external
+def set_voting_period(new_voting_period: uint256):
+    """
+    @notice Changes how long votes last. Timelock only.
+    @param new_voting_period Seconds, 1 to MAX_VOTING_PERIOD.
+    """
+    self._check_timelock()
+    self._set_voting_period(new_voting_period)
+
+
+@external
+def set_proposal_threshold(new_proposal_threshold: uint256):
+    """
+    @notice Changes the votes needed to propose. Timelock only.
+    @param new_proposal_threshold Votes (token units).
+    """
+    self._check_timelock()
+    self._set_proposal_threshold(new_proposal_threshold)
+
+
+@external
+def update_quorum_numerator(new_quorum_numerator: uint256):
+    """
+    @notice Changes the quorum of proposals made from now on. Timelock only.
+    @param new_quorum_numerator Basis points of the past total supply.
+    """
+    self._check_timelock()
+    self._set_quorum_numerator(new_quorum_numerator)
+
+
+# ---------------------------------------------------------------- views
+
+
+@external
+@view
+def state(proposal_id: uint256) -> uint8:
+    """
+    @notice The proposal's state, as OpenZeppelin's ProposalState ordinal:
+            0 Pending, 1 Active, 2 Canceled, 3 Defeated, 4 Succeeded,
+            5 Queued, 6 Expired, 7 Executed.
+    @param proposal_id The proposal.
+    @return uint8 The state.
+    """
+    return self._state(proposal_id)
+
+
+@external
+@pure
+def hash_proposal(
+    targets: DynArray[address, _ACTIONS_ARG_BOUND],
+    values: DynArray[uint256, _ACTIONS_ARG_BOUND],
+    calldatas: DynArray[Bytes[MAX_CALLDATA_BYTES], _ACTIONS_ARG_BOUND],
+    description_hash: bytes32,
+) -> uint256:
+    """
+    @notice The proposal id, computed as OpenZeppelin's Governor does.
+    @return uint256 keccak256(abi.encode(targets, values, calldatas, description_hash)).
+    """
+    return self._hash_proposal(targets, values, calldatas, description_hash)
+
+
+@external
+@view
+def proposal_snapshot(proposal_id: uint256) -> uint256:
+    """
+    @notice The timepoint at which votes are counted; voting opens after it.
+    """
+    return self._require_core(proposal_id) & _TIME_MASK
+
+
+@external
+@view
+def proposal_deadline(proposal_id: uint256) -> uint256:
+    """
+    @notice The last timepoint at which votes are accepted.
+    """
+    return (self._require_core(proposal_id) >> _END_SHIFT) & _TIME_MASK
+
+
+@external
+@view
+def proposal_eta(proposal_id: uint256) -> uint256:
+    """
+    @notice When a queued proposal becomes executable (0 if not queued).
+    """
+    return (self._require_core(proposal_id) >> _ETA_SHIFT) & _TIME_MASK
+
+
+@external
+@view
+def proposal_proposer(proposal_id: uint256) -> address:
+    """
+    @notice Who proposed it.
+    """
+    return self._proposers[proposal_id]
+
+
+@external
+@view
+def proposal_quorum(proposal_id: uint256) -> uint256:
+    """
+    @notice The votes (for + abstain) the proposal needs: its quorum
+            fraction of the total supply at its snapshot. Only once voting
+            has opened (the snapshot must be over).
+    """
+    core: uint256 = self._require_core(proposal_id)
+    return self._quorum_at(core & _TIME_MASK, (core >> _QUORUM_SHIFT) & _QUORUM_MASK)
+
+
+@external
+@view
+def proposal_votes(proposal_id: uint256) -> (uint256, uint256, uint256):
+    """
+    @notice The tallies, in OpenZeppelin's order.
+    @return (against, for, abstain)
+    """
+    self._require_core(proposal_id)
+    return (
+        self._tallies[proposal_id][0] & _TALLY_MASK,
+        self._tallies[proposal_id][1] & _TALLY_MASK,
+        self._tallies[proposal_id][2] & _TALLY_MASK,
+    )
+
+
+@external
+@view
+def proposal_needs_queuing(proposal_id: uint256) -> bool:
+    """
+    @notice Always true: every proposal goes through the timelock.
+    """
+    return True
+
+
+@external
+@view
+def has_voted(proposal_id: uint256, account: address) -> bool:
+    """
+    @notice Whether `account` has voted on the proposal.
+    """
+    return self._receipts[proposal_id][account] != 0
+
+
+@external
+@view
+def get_receipt(proposal_id: uint256, voter: address) -> Receipt:
+    """
+    @notice How `voter` voted (Compound Bravo's receipt).
+    @return Receipt (has voted, support, votes).
+    """
+    packed: uint256 = self._receipts[proposal_id][voter]
+    if packed == 0:
+        return empty(Receipt)
+    return Receipt(has_voted=True, support=convert((packed & 255) - 1, uint8), votes=packed >> 8)
+
+
+@external
+@view
+def quorum(timepoint: uint256) -> uint256:
+    """
+    @notice The quorum, under the current quorum fraction, for a snapshot
+            at `timepoint` (which must be over).
+    """
+    return self._quorum_at(timepoint, self.quorum_numerator)
+
+
+@external
+@view
+def get_votes(account: address, timepoint: uint256) -> uint256:
+    """
+    @notice `account`'s votes at `timepoint` (which must be over).
+    """
+    return staticcall token.get_past_votes(account, timepoint)
+
+
+@external
+@view
+def clock() -> uint48:
+    """
+    @notice EIP-6372: the token's clock, unix seconds.
+    """
+    return convert(block.timestamp, uint48)
+
+
+@external
+@view
+def CLOCK_MODE() -> String[32]:
+    """
+    @notice EIP-6372 clock mode ("mode=timestamp").
+    """
+    return _CLOCK_MODE
+
+
+@external
+@pure
+def name() -> String[16]:
+    """
+    @notice The governor's name (also its EIP-712 domain name).
+    """
+    return "cidhub governor"
+
+
+@external
+@pure
+def version() -> String[1]:
+    """
+    @notice The EIP-712 domain version.
+    """
+    return "1"
+
+
+@external
+@pure
+def COUNTING_MODE() -> String[40]:
+    """
+    @notice OpenZeppelin's description of how votes are counted.
+    """
+    return "support=bravo&quorum=for,abstain"
+
+
+@external
+@view
+def quorum_denominator() -> uint256:
+    """
+    @notice QUORUM_DENOMINATOR (basis points), as OpenZeppelin names it.
+    """
+    return QUORUM_DENOMINATOR
+
+
+# ---------------------------------------------------------------- internals
+
+
+@internal
+@view
+def _require_core(proposal_id: uint256) -> uint256:
+    core: uint256 = self._core[proposal_id]
+    assert core != 0, "governor: unknown proposal"
+    return core
+
+
+@internal
+@view
+def _state(proposal_id: uint256) -> uint8:
+    core: uint256 = self._require_core(proposal_id)
+    if core & _EXECUTED_FLAG != 0:
+        return _EXECUTED
+    if core & _CANCELED_FLAG != 0:
+        return _CANCELED
+    vote_start: uint256 = core & _TIME_MASK
+    now: uint256 = block.timestamp
+    if vote_start >= now:
+        return _PENDING
+    if (core >> _END_SHIFT) & _TIME_MASK >= now:
+        return _ACTIVE
+    eta: uint256 = (core >> _ETA_SHIFT) & _TIME_MASK
+    if eta != 0:
+        operation: bytes32 = self._timelock_ids[proposal_id]
+        # The governor is the timelock's only executor and canceller, but if
+        # the DAO ever opens those roles the timelock's word is final.
+        if staticcall timelock.is_operation_done(operation):
+            return _EXECUTED
+        if not staticcall timelock.is_operation_pending(operation):
+            return _CANCELED
+        if now > eta + GRACE_PERIOD:
+            return _EXPIRED
+        return _QUEUED
+    against: uint256 = self._tallies[proposal_id][0] & _TALLY_MASK
+    for_votes: uint256 = self._tallies[proposal_id][1] & _TALLY_MASK
+    abstain: uint256 = self._tallies[proposal_id][2] & _TALLY_MASK
+    if for_votes <= against:
+        return _DEFEATED
+    if for_votes + abstain < self._quorum_at(vote_start, (core >> _QUORUM_SHIFT) & _QUORUM_MASK):
+        return _DEFEATED
+    return _SUCCEEDED
+
+
+@internal
+@view
+def _quorum_at(timepoint: uint256, numerator: uint256) -> uint256:
+    return staticcall token.get_past_total_supply(timepoint) * numerator // QUORUM_DENOMINATOR
+
+
+@internal
+@pure
+def _hash_proposal(
+    targets: DynArray[address, _ACTIONS_ARG_BOUND],
+    values: DynArray[uint256, _ACTIONS_ARG_BOUND],
+    calldatas: DynArray[Bytes[MAX_CALLDATA_BYTES], _ACTIONS_ARG_BOUND],
+    description_hash: bytes32,
+) -> uint256:
+    return convert(keccak256(abi_encode(targets, values, calldatas, description_hash)), uint256)
+
+
+@internal
+@view
+def _timelock_salt(description_hash: bytes32) -> bytes32:
+    """
+    @dev OpenZeppelin's GovernorTimelockControl salt: bytes20(address(this))
+         ^ descriptionHash, the address in the high 20 bytes.
+    """
+    return convert(convert(self, uint256) << 96, bytes32) ^ description_hash
+
+
+@internal
+@pure
+def _is_valid_description_for_proposer(proposer: address, description: String[MAX_DESCRIPTION_BYTES]) -> bool:
+    """
+    @dev True unless the description ends in "#proposer=0x" + 40 hex digits
+         naming someone else (OpenZeppelin's rule: a malformed suffix is no
+         restriction).
+    """
+    length: uint256 = len(description)
+    if length < _SUFFIX_LENGTH:
+        return True
+    start: uint256 = length - _SUFFIX_LENGTH
+    if keccak256(slice(description, start, 12)) != keccak256(_PROPOSER_SUFFIX):
+        return True
+    digits: Bytes[40] = convert(slice(description, start + 12, 40), Bytes[40])
+    named: uint256 = 0
+    for i: uint256 in range(40):
+        char: uint256 = convert(slice(digits, i, 1), uint256)
+        nibble: uint256 = 0
+        if char >= 48 and char <= 57:  # 0-9
+            nibble = char - 48
+        elif char >= 97 and char <= 102:  # a-f
+            nibble = char - 87
+        elif char >= 65 and char <= 70:  # A-F
+            nibble = char - 55
+        else:
+            return True
+        named = (named << 4) | nibble
+    return named == convert(proposer, uint256)
+
+
+@internal
+@view
+def _check_timelock():
+    assert msg.sender == timelock.address, "governor: caller is not the timelock"
+
+
+@internal
+def _set_voting_delay(new_voting_delay: uint256):
+    assert new_voting_delay <= MAX_VOTING_DELAY, "governor: voting delay too long"
+    log VotingDelaySet(old_voting_delay=self.voting_delay, new_voting_delay=new_voting_delay)
+    self.voting_delay = new_voting_delay
+
+
+@internal
+def _set_voting_period(new_voting_period: uint256):
+    assert new_voting_period != 0, "governor: zero voting period"
+    assert new_voting_period <= MAX_VOTING_PERIOD, "governor: voting period too long"
+    log VotingPeriodSet(old_voting_period=self.voting_period, new_voting_period=new_voting_period)
+    self.voting_period = new_voting_period
+
+
+@internal
+def _set_proposal_threshold(new_proposal_threshold: uint256):
+    log ProposalThresholdSet(old_proposal_threshold=self.proposal_threshold, new_proposal_threshold=new_proposal_threshold)
+    self.proposal_threshold = new_proposal_threshold
+
+
+@internal
+def _set_quorum_numerator(new_quorum_numerator: uint256):
+    assert new_quorum_numerator <= QUORUM_DENOMINATOR, "governor: quorum over 100%"
+    log QuorumNumeratorUpdated(old_quorum_numerator=self.quorum_numerator, new_quorum_numerator=new_quorum_numerator)
+    self.quorum_numerator = new_quorum_numerator
