@@ -174,5 +174,98 @@ def inspect_command(cid: str, as_json: bool) -> None:
         click.echo(f"{label:<{width}}  {value}")
 
 
+@main.command("node")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default).")
+@click.option("--port", default=5001, show_default=True, type=int, help="Port (0 picks a free one).")
+@_data_dir_option
+@click.option("--allow-remote", is_flag=True, help="Allow a non-loopback --host (the RPC API can change pins).")
+@click.option("--api-token-env", metavar="VAR", help="Require 'Authorization: Bearer $VAR' on RPC calls.")
+@_user_errors
+def node_command(host: str, port: int, data_dir: Path | None, allow_remote: bool, api_token_env: str | None) -> None:
+    """Run the embedded IPFS node: Kubo RPC subset at /api/v0/, Trustless Gateway at /ipfs/."""
+    from cidhub.node import EmbeddedNode
+
+    token = None
+    if api_token_env:
+        token = os.environ.get(api_token_env)
+        if not token:
+            _fail(f"--api-token-env {api_token_env}: that environment variable is empty or unset")
+    store = BlockStore(data_dir)
+    node = EmbeddedNode(store, host, port, allow_remote=allow_remote, api_token=token)
+    click.echo(f"cidhub node over {store.root}", err=True)
+    click.echo(f"RPC API  {node.api_multiaddr}   (ipfshttpclient.Client('{node.api_multiaddr}'))", err=True)
+    click.echo(f"Gateway  {node.url}/ipfs/<cid>   (?format=raw | ?format=car)", err=True)
+    try:
+        node.server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        click.echo("stopping", err=True)
+    finally:
+        node.server.server_close()
+
+
+@main.command("verify")
+@click.argument("ref")
+@click.option("--gateway", "gateways", multiple=True, metavar="URL",
+              help="Trustless gateway to fetch from (repeatable) [default: $CIDHUB_GATEWAY].")
+@click.option("--kubo", "kubo_apis", multiple=True, metavar="MULTIADDR", help="Kubo RPC to fetch blocks from (repeatable).")
+@click.option("--local", "use_local", is_flag=True, help="Also check the local block store.")
+@click.option("--mode", type=click.Choice(["car", "blocks"]), default="car", show_default=True,
+              help="Gateway fetch: one CAR, or one ?format=raw request per block.")
+@click.option("--network", help="Ape network choice, to look up an ASSET_ID's CID in the registry.")
+@click.option("--timeout", default=60.0, show_default=True, type=float, help="Seconds per request.")
+@click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+@_data_dir_option
+@_user_errors
+def verify_command(ref: str, gateways: tuple[str, ...], kubo_apis: tuple[str, ...], use_local: bool, mode: str,
+                   network: str | None, timeout: float, as_json: bool, data_dir: Path | None) -> None:
+    """Fetch CID (or an asset id's CID) back from gateways or nodes and re-hash every block.
+
+    Exit status 0 if every source returned the complete, matching DAG, 1 otherwise.
+    """
+    from cidhub.verify import verify_gateway, verify_target
+
+    cid = _resolve_ref(ref, network)
+    gateways = gateways or tuple(filter(None, [os.environ.get("CIDHUB_GATEWAY")]))
+    if not (gateways or kubo_apis or use_local):
+        _fail("nothing to verify against: give --gateway URL, --kubo MULTIADDR or --local (or set CIDHUB_GATEWAY)")
+    reports = [verify_gateway(cid, g, mode=mode, timeout=timeout) for g in gateways]
+    if kubo_apis:
+        from cidhub.pinning import KuboPinTarget, RetryPolicy
+
+        for i, api in enumerate(kubo_apis):
+            target = KuboPinTarget(api, name=f"kubo {api}", retry=RetryPolicy(attempts=3, timeout=timeout))
+            reports.append(verify_target(cid, target))
+    if use_local:
+        from cidhub.pinning import LocalBackend
+
+        reports.append(verify_target(cid, LocalBackend(BlockStore(data_dir), name=f"local {data_dir or ''}".strip())))
+    if as_json:
+        click.echo(json.dumps({"cid": cid, "ok": all(r.ok for r in reports),
+                               "sources": [r.as_dict() for r in reports]}, indent=2))
+    else:
+        for r in reports:
+            verdict = "OK " if r.ok else "BAD"
+            click.echo(f"{verdict} {r.source}  {r.method}  {r.blocks} blocks, {r.bytes} bytes"
+                       + (f"  -- {r.error}" if r.error else ""))
+    sys.exit(0 if all(r.ok for r in reports) else 1)
+
+
+def _resolve_ref(ref: str, network: str | None) -> str:
+    """A CID as given, or the content CID an asset id names in the registry on ``network``."""
+    text = ref.strip()
+    if not (text.startswith(("0x", "0X")) or text.isdigit()):
+        return str(describe_cid(text)["cid"])
+    if not network:
+        _fail(f"{ref} is an asset id: add --network (e.g. ethereum:local:foundry) to read its CID from the registry")
+    from ape import networks
+
+    from cidhub.chain import read_asset, registry_contract
+    from cidhub.publish import parse_asset_ref
+
+    with networks.parse_network_choice(network):
+        asset = read_asset(registry_contract(), parse_asset_ref(text))
+    return asset.cid
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -5,23 +5,31 @@ is JSON, the parents exist, the CID is not registered yet, shares and royalty ar
 a mistake costs no gas and names what to fix. The content and its card are stored in the local
 block store (the default pin target) before registration, so nothing is registered whose bytes
 this machine does not hold.
+
+With a :class:`PinningPlan` (``ape run publish --pin ...``) the content and card are also
+pinned on every target, each target's answer is checked against the CID computed here, and
+registration happens only once ``min_confirmations`` targets confirmed. A publish journal
+(:mod:`cidhub.journal`) makes a rerun after a crash resume: no pin is sent twice, no asset is
+registered twice.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, BinaryIO, Iterable, Sequence
 
 from multiformats import CID
 
 from cidhub.cid import cid_to_bytes, parse_cid
 from cidhub.errors import CidError, CidhubError
 from cidhub.registry import Kind, Registration, RegistrationError, asset_id_for
-from cidhub.store import BlockStore, LocalPinTarget
-from cidhub.unixfs import ImportResult, get_profile, import_bytes
+from cidhub.store import BlockStore, LocalPinTarget, PinTarget
+from cidhub.unixfs import ImportResult, get_profile, import_bytes, import_file
 
 CARD_SCHEMA = "https://cidhub.dev/schemas/asset-card/v1"
 
@@ -101,6 +109,10 @@ class PublishResult:
     tx_hash: str | None = None
     block: int | None = None
     gas_used: int | None = None
+    # Set by a publish with a PinningPlan: per-target results and the availability estimate.
+    pinning: dict[str, Any] | None = None
+    # True when this run completed a registration an interrupted run had already sent.
+    resumed: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -114,6 +126,8 @@ class PublishResult:
             "tx_hash": self.tx_hash,
             "block": self.block,
             "gas_used": self.gas_used,
+            "pinning": self.pinning,
+            "resumed": self.resumed,
         }
 
 
@@ -137,8 +151,11 @@ def default_card(request: PublishRequest, content: ImportResult, parent_cids: It
     }
 
 
-def prepare(request: PublishRequest, store: BlockStore) -> PreparedAsset:
-    """Compute and store the content and its card; validate the registration. Sends nothing."""
+def prepare(request: PublishRequest, store: BlockStore, *, progress: bool = False) -> PreparedAsset:
+    """Compute and store the content and its card; validate the registration. Sends nothing.
+
+    ``progress`` shows a progress bar (on stderr) while a file is read and hashed.
+    """
     _check_readable(request.path)
     get_profile(request.profile)  # unknown profile -> clear error before reading anything
     parents = [parse_asset_ref(p) for p in request.parents]
@@ -151,7 +168,10 @@ def prepare(request: PublishRequest, store: BlockStore) -> PreparedAsset:
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise PublishError(f"metadata card {request.metadata_path} is not valid JSON: {exc}") from None
     try:
-        content = store.add_file(request.path, request.profile)
+        if progress and request.path.is_file():
+            content = _add_with_progress(store, request.path, request.profile)
+        else:
+            content = store.add_file(request.path, request.profile)
     except OSError as exc:
         raise PublishError(f"cannot read {request.path}: {exc.strerror or exc}") from None
     if card_bytes is None:
@@ -229,6 +249,179 @@ def register(prepared: PreparedAsset, registry: Any, sender: Any) -> PublishResu
     )
 
 
-def publish(request: PublishRequest, registry: Any, sender: Any, store: BlockStore) -> PublishResult:
-    """prepare + register: the whole flow behind `ape run publish`."""
-    return register(prepare(request, store), registry, sender)
+def publish(
+    request: PublishRequest,
+    registry: Any,
+    sender: Any,
+    store: BlockStore,
+    *,
+    pinning: PinningPlan | None = None,
+    chain: ChainContext | None = None,
+) -> PublishResult:
+    """prepare + register: the whole flow behind `ape run publish`.
+
+    Without ``pinning`` the content is kept in the local store only (the original flow, no
+    journal). With it, see :func:`publish_pinned`.
+    """
+    if pinning is None:
+        return register(prepare(request, store), registry, sender)
+    return publish_pinned(request, registry, sender, store, pinning, chain or ChainContext.from_ape())
+
+
+@dataclass
+class PinningPlan:
+    """Where to pin before registering, and how many targets must confirm.
+
+    Attributes:
+        targets: pin targets (``cidhub.pinning.build_targets`` makes them from ``--pin``).
+        min_confirmations: targets that must confirm; default all of them.
+        p: per-target availability for the estimate ``P = 1 - (1 - p)^k``.
+        progress: show progress bars while hashing and uploading.
+    """
+
+    targets: Sequence[PinTarget]
+    min_confirmations: int | None = None
+    p: float = 0.9
+    progress: bool = False
+    parallel: bool = True
+
+
+@dataclass
+class ChainContext:
+    """The two facts about the chain the journal needs; from Ape unless a caller supplies them."""
+
+    chain_id: int
+    height: Callable[[], int]
+
+    @classmethod
+    def from_ape(cls) -> ChainContext:
+        from ape import chain
+
+        return cls(chain.chain_id, lambda: chain.blocks.height)
+
+
+def publish_pinned(
+    request: PublishRequest, registry: Any, sender: Any, store: BlockStore, plan: PinningPlan, chain: ChainContext,
+) -> PublishResult:
+    """Compute, pin on the plan's targets (verified), then register; resumable through the journal."""
+    from cidhub.journal import PublishJournal
+    from cidhub.pinning import PinJob, car_source, replicate
+
+    prepared = prepare(request, store, progress=plan.progress)
+    journal = PublishJournal.open(
+        store.root / "journal", chain_id=chain.chain_id, registry=str(registry.address),
+        sender=str(sender.address), content_cid=prepared.content.cid, card_cid=prepared.card_cid,
+    )
+    if journal.resumed:
+        finished = _finish_interrupted(journal, prepared, registry, sender, chain)
+        if finished is not None:
+            return finished
+    try:
+        check_onchain(prepared, registry)
+    except AlreadyRegisteredError:
+        journal.discard("the CID is already registered")
+        raise
+    name = request.name or request.path.name
+    with _upload_progress(plan, name, prepared.content.dag_size) as on_bytes:
+        jobs = [
+            PinJob(prepared.content.cid, car_source(store, prepared.content.cid, on_bytes), name,
+                   request.path, get_profile(request.profile), prepared.content.size),
+            PinJob(prepared.card_cid, car_source(store, prepared.card_cid), f"card of {name}"),
+        ]
+        report = replicate(
+            jobs, plan.targets, min_confirmations=plan.min_confirmations or len(plan.targets), p=plan.p,
+            done=journal.confirmed_pins(), parallel=plan.parallel,
+            on_pinned=lambda target, job, status: journal.record_pin(target, job.root, status.detail),
+        )
+    report.raise_if_short()
+    journal.mark_pinned()
+    journal.mark_registering(chain.height())
+    result = register(prepared, registry, sender)
+    result.pinning = report.as_dict()
+    journal.mark_registered(result.as_dict())
+    return result
+
+
+def _finish_interrupted(
+    journal: Any, prepared: PreparedAsset, registry: Any, sender: Any, chain: ChainContext
+) -> PublishResult | None:
+    """If an interrupted run's transaction landed, complete its journal and return its result."""
+    if journal.state != "registering":
+        return None
+    asset_id = registry.asset_id_of(cid_to_bytes(prepared.content.cid))
+    if not asset_id or str(registry.ownerOf(asset_id)).lower() != str(sender.address).lower():
+        return None
+    tx_hash, block = _find_registration(registry, asset_id, journal.registering_block, chain)
+    pins = journal.confirmed_pins()
+    result = PublishResult(
+        asset_id=asset_id,
+        cid=str(prepared.content.cid),
+        metadata_cid=str(prepared.card_cid),
+        kind=prepared.registration.kind.name.lower(),
+        size=prepared.content.size,
+        parents=[format_asset_id(p) for p in prepared.registration.parents],
+        owner=str(sender.address),
+        tx_hash=tx_hash,
+        block=block,
+        pinning={"targets": [{"target": t, "confirmed": True, "resumed": True} for t in pins],
+                 "confirmed": len(pins)},
+        resumed=True,
+    )
+    journal.mark_registered(result.as_dict())
+    return result
+
+
+def _find_registration(registry: Any, asset_id: int, from_block: int | None, chain: ChainContext) -> tuple[str | None, int | None]:
+    """The transaction that registered ``asset_id``, searched from the journal's block on."""
+    if from_block is None:
+        return None, None
+    try:
+        for log in registry.AssetRegistered.range(from_block, chain.height() + 1):
+            if log.asset_id == asset_id:
+                return str(log.transaction_hash), int(log.block_number)
+    except Exception:  # noqa: BLE001 - a provider without log queries: the hash is only informative
+        return None, None
+    return None, None
+
+
+def _add_with_progress(store: BlockStore, path: Path, profile: str) -> ImportResult:
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+    from rich.console import Console
+
+    size = path.stat().st_size
+    columns = (TextColumn("hashing {task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+               TimeRemainingColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar, open(path, "rb", buffering=0) as raw:
+        task = bar.add_task(path.name, total=size)
+        reader = _CountingReader(raw, lambda n: bar.advance(task, n))
+        return import_file(reader, profile, store.put_block)  # type: ignore[arg-type]
+
+
+@contextlib.contextmanager
+def _upload_progress(plan: PinningPlan, name: str, dag_size: int) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar over the bytes every remote target reads from the CAR (local ones read none)."""
+    remote = sum(1 for t in plan.targets if not isinstance(t, LocalPinTarget))
+    if not plan.progress or remote == 0:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+
+    with Progress(TextColumn("uploading {task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(name, total=dag_size * remote)
+        yield lambda n: bar.advance(task, n)
+
+
+class _CountingReader:
+    """A binary stream that reports how many bytes were read (for progress bars)."""
+
+    def __init__(self, raw: BinaryIO, on_bytes: Callable[[int], None]) -> None:
+        self._raw = raw
+        self._on_bytes = on_bytes
+
+    def readinto(self, buffer: Any) -> int | None:
+        n = self._raw.readinto(buffer)
+        if n:
+            self._on_bytes(n)
+        return n
