@@ -3,13 +3,16 @@
 @title HubToken
 @notice cidhub's governance token (HUB): an ERC-20 with EIP-2612 permit
         (snekmate `erc20`) whose balances vote once delegated (EIP-5805,
-        `contracts/modules/votes.vy`, EIP-6372 timestamp clock). The whole
+        `contracts/modules/votes.vy`, EIP-6372 timestamp clock); signed
+        delegations share the token's EIP-712 domain and `nonces` with
+        `permit`, as in OpenZeppelin's ERC20Votes + ERC20Permit. The whole
         initial supply is minted at deployment to the accounts listed there
         (treasury, contributors); afterwards only the DAO mints.
 @dev snekmate's erc20 calls its transfer hooks as no-ops that a contract
      cannot override in Vyper 0.4, so every balance-changing entry point is
      written here: it calls the erc20 internal that moves the balance, then
-     `votes._transfer_voting_units`. The erc20 module's own `transfer`,
+     `votes._transfer_voting_units`; delegation passes the balance as the
+     voting units. The erc20 module's own `transfer`,
      `transferFrom`, `mint`, `burn` and `burn_from` are therefore *not*
      exported (they would move balances without moving votes).
 @custom:security Minting: snekmate's owner + minter model. The constructor
@@ -48,7 +51,10 @@ from snekmate.tokens import erc20
 initializes: erc20[ownable := ownable]
 
 from .modules import votes
-initializes: votes[erc20 := erc20]
+initializes: votes
+
+from snekmate.utils import ecdsa
+from snekmate.utils import signature_checker
 
 exports: (
     erc20.name,
@@ -72,9 +78,6 @@ exports: (
     votes.MAX_SUPPLY,
     votes.clock,
     votes.CLOCK_MODE,
-    votes.delegate,
-    votes.delegate_by_sig,
-    votes.delegateBySig,
     votes.delegates,
     votes.get_votes,
     votes.get_past_votes,
@@ -181,6 +184,78 @@ def burn_from(owner: address, amount: uint256):
     erc20._spend_allowance(owner, msg.sender, amount)
     erc20._burn(owner, amount)
     votes._transfer_voting_units(owner, empty(address), amount)
+
+
+@external
+def delegate(delegatee: address):
+    """
+    @notice Delegates the caller's votes, now and for every later balance
+            change, to `delegatee` (the caller itself to vote in person;
+            the zero address to stop counting them).
+    @param delegatee The account that will hold the votes.
+    """
+    votes._delegate(msg.sender, delegatee, erc20.balanceOf[msg.sender])
+
+
+@external
+def delegate_by_sig(
+    delegator: address, delegatee: address, nonce: uint256, expiry: uint256, signature: Bytes[65]
+):
+    """
+    @notice Delegates `delegator`'s votes with its EIP-712 signature of
+            Delegation(address delegatee,uint256 nonce,uint256 expiry),
+            submitted by anyone (gasless delegation).
+    @dev Unlike EIP-5805's `delegateBySig`, the delegator is named, so a
+         signature made for another chain, another token or another nonce
+         reverts instead of delegating for whatever address it happens to
+         recover to, and contract wallets can delegate (ERC-1271). The
+         signed message is the same as `delegateBySig`'s, and the nonce is
+         the one `permit` uses (`nonces`).
+    @param delegator The account whose votes move; it signed the message.
+    @param delegatee The account that will hold the votes.
+    @param nonce `nonces(delegator)` when signing; consumed here.
+    @param expiry Last timestamp at which the signature is accepted.
+    @param signature 65-byte (r, s, v), 64-byte EIP-2098, or ERC-1271 bytes.
+    """
+    votes._check_expiry(expiry)
+    digest: bytes32 = erc20.eip712_domain_separator._hash_typed_data_v4(
+        votes._delegation_struct_hash(delegatee, nonce, expiry)
+    )
+    assert signature_checker._is_valid_signature_now(delegator, digest, signature), "votes: invalid signature"
+    self._use_nonce(delegator, nonce)
+    votes._delegate(delegator, delegatee, erc20.balanceOf[delegator])
+
+
+@external
+def delegateBySig(delegatee: address, nonce: uint256, expiry: uint256, v: uint8, r: bytes32, s: bytes32):
+    """
+    @notice EIP-5805: delegates the votes of whoever signed
+            Delegation(delegatee, nonce, expiry).
+    @dev The standard form, for wallets and tools that call it. The signer
+         is recovered, so a signature for another domain recovers some
+         unrelated address and can only ever move that address's votes;
+         `delegate_by_sig` names the delegator and reverts instead.
+    @param delegatee The account that will hold the votes.
+    @param nonce The signer's current nonce.
+    @param expiry Last timestamp at which the signature is accepted.
+    @param v The signature's v.
+    @param r The signature's r.
+    @param s The signature's s (lower half order only: no malleable forms).
+    """
+    votes._check_expiry(expiry)
+    digest: bytes32 = erc20.eip712_domain_separator._hash_typed_data_v4(
+        votes._delegation_struct_hash(delegatee, nonce, expiry)
+    )
+    signer: address = ecdsa._recover_vrs(digest, convert(v, uint256), convert(r, uint256), convert(s, uint256))
+    self._use_nonce(signer, nonce)
+    votes._delegate(signer, delegatee, erc20.balanceOf[signer])
+
+
+@internal
+def _use_nonce(owner: address, nonce: uint256):
+    current: uint256 = erc20.nonces[owner]
+    assert nonce == current, "votes: invalid nonce"
+    erc20.nonces[owner] = unsafe_add(current, 1)
 
 
 @internal

@@ -1,25 +1,30 @@
 # pragma version ~=0.4.3
 # pragma nonreentrancy off
 """
-@title votes: vote delegation and checkpoints for a snekmate erc20 token
-@notice EIP-5805 voting power with delegation, EIP-6372 clock, the way
-        OpenZeppelin's ERC20Votes does it (snekmate 0.1.2 has no votes
-        module). A holder's balance counts as votes only once delegated,
+@title votes: vote delegation and checkpoints (EIP-5805, EIP-6372)
+@notice Voting power with delegation, the way OpenZeppelin's Votes /
+        ERC20Votes do it (snekmate 0.1.2 has no votes module). An account's
+        voting units (a token balance) count as votes only once delegated,
         to itself or to someone else; `get_past_votes` and
         `get_past_total_supply` answer for any timepoint that is over, so a
         governor counts votes at a proposal's snapshot and tokens bought or
         borrowed after it do not vote.
-        The token that initializes this module must call
+        Token-agnostic, like OpenZeppelin's Votes: the contract that
+        initializes it supplies the voting units and calls
         `_transfer_voting_units(sender, receiver, amount)` after every
         balance change (empty(address) as sender for a mint, as receiver for
-        a burn). Voting units are `erc20.balanceOf`, and delegation
-        signatures share erc20's EIP-712 domain and `nonces` with `permit`
-        (as OpenZeppelin's ERC20Permit + ERC20Votes share theirs).
+        a burn), `_delegate(account, delegatee, units)` for delegation, and
+        hashes `_delegation_struct_hash` into its own EIP-712 domain for
+        signed delegations (HubToken is the ERC-20 binding). Keeping the
+        module free of `uses:` also lets it compile on its own, which Ape
+        does for every file under contracts/.
 @dev Clock: EIP-6372 "mode=timestamp". Timepoints are unix seconds, so
      voting delays and periods are durations in seconds like the timelock's
      delay, and the token behaves the same on L2s whose block numbers do not
      track time. A timepoint is "over" once a block with a later timestamp
-     exists: `get_past_*` accept only `timepoint < clock()`.
+     exists: `get_past_*` accept only `timepoint < clock()`. (Consecutive
+     blocks may share a timestamp; a checkpoint of the current timepoint is
+     rewritten until the clock moves on, which is why it is not "past".)
      Storage. One word per account holds its delegatee (low 160 bits) and
      the number of checkpoints of its own voting power (next 32 bits), so a
      first self-delegation writes two fresh slots (that word and one
@@ -32,20 +37,12 @@
      binary search; every loop is bounded by _SEARCH_STEPS.
 @custom:security Checkpoint values are bounded by MAX_SUPPLY = 2**208 - 1
                  (checked on mint), so no sum of votes can overflow 208
-                 bits. Delegation signatures carry a nonce (replay), an
-                 expiry, and the token's chain id and address (EIP-712
-                 domain); malleable (high-s) signatures are rejected by
-                 snekmate's ecdsa.
+                 bits. Signed delegations carry a nonce (replay) and an
+                 expiry; the binding contract's EIP-712 domain fixes chain
+                 id and address.
 """
 
-from snekmate.tokens import erc20
-uses: erc20
-
-from snekmate.utils import ecdsa
-from snekmate.utils import signature_checker
-
 from ..interfaces import IERC5805
-from ..interfaces import IERC6372
 
 
 # The largest total supply (and so the largest vote count) a checkpoint holds.
@@ -104,67 +101,6 @@ def CLOCK_MODE() -> String[32]:
 
 
 # ---------------------------------------------------------------- delegation
-
-
-@external
-def delegate(delegatee: address):
-    """
-    @notice Delegates the caller's votes, now and for every later balance
-            change, to `delegatee` (the caller itself to vote in person;
-            the zero address to stop counting them).
-    @param delegatee The account that will hold the votes.
-    """
-    self._delegate(msg.sender, delegatee)
-
-
-@external
-def delegate_by_sig(
-    delegator: address, delegatee: address, nonce: uint256, expiry: uint256, signature: Bytes[65]
-):
-    """
-    @notice Delegates `delegator`'s votes with its EIP-712 signature of
-            Delegation(address delegatee,uint256 nonce,uint256 expiry),
-            submitted by anyone.
-    @dev Unlike EIP-5805's `delegateBySig`, the delegator is named, so a
-         signature made for another chain, another token or another nonce
-         reverts instead of delegating for whatever address it happens to
-         recover to, and smart-contract wallets can delegate (ERC-1271).
-         The signed message is the same as `delegateBySig`'s.
-    @param delegator The account whose votes move; it signed the message.
-    @param delegatee The account that will hold the votes.
-    @param nonce `nonces(delegator)` when signing; consumed here.
-    @param expiry Last timestamp at which the signature is accepted.
-    @param signature 65-byte (r, s, v) or 64-byte EIP-2098 signature, or the
-           contract wallet's ERC-1271 signature.
-    """
-    assert block.timestamp <= expiry, "votes: signature expired"
-    digest: bytes32 = self._delegation_digest(delegatee, nonce, expiry)
-    assert signature_checker._is_valid_signature_now(delegator, digest, signature), "votes: invalid signature"
-    self._use_nonce(delegator, nonce)
-    self._delegate(delegator, delegatee)
-
-
-@external
-def delegateBySig(delegatee: address, nonce: uint256, expiry: uint256, v: uint8, r: bytes32, s: bytes32):
-    """
-    @notice EIP-5805: delegates the votes of whoever signed
-            Delegation(delegatee, nonce, expiry).
-    @dev The standard form, for wallets and tools that call it. The signer
-         is recovered, so a signature for another domain recovers some
-         unrelated address and can only ever delegate *its* (usually zero)
-         votes; prefer `delegate_by_sig`, which names the delegator.
-    @param delegatee The account that will hold the votes.
-    @param nonce The signer's current nonce.
-    @param expiry Last timestamp at which the signature is accepted.
-    @param v The signature's v.
-    @param r The signature's r.
-    @param s The signature's s (must be in the lower half order).
-    """
-    assert block.timestamp <= expiry, "votes: signature expired"
-    digest: bytes32 = self._delegation_digest(delegatee, nonce, expiry)
-    signer: address = ecdsa._recover_vrs(digest, convert(v, uint256), convert(r, uint256), convert(s, uint256))
-    self._use_nonce(signer, nonce)
-    self._delegate(signer, delegatee)
 
 
 @external
@@ -297,18 +233,19 @@ def _transfer_voting_units(sender: address, receiver: address, amount: uint256):
 
 
 @internal
-@view
-def _delegation_digest(delegatee: address, nonce: uint256, expiry: uint256) -> bytes32:
-    return erc20.eip712_domain_separator._hash_typed_data_v4(
-        keccak256(abi_encode(_DELEGATION_TYPEHASH, delegatee, nonce, expiry))
-    )
+@pure
+def _delegation_struct_hash(delegatee: address, nonce: uint256, expiry: uint256) -> bytes32:
+    """
+    @dev EIP-712 struct hash of Delegation(address delegatee,uint256 nonce,
+         uint256 expiry); the token hashes it into its own domain.
+    """
+    return keccak256(abi_encode(_DELEGATION_TYPEHASH, delegatee, nonce, expiry))
 
 
 @internal
-def _use_nonce(owner: address, nonce: uint256):
-    current: uint256 = erc20.nonces[owner]
-    assert nonce == current, "votes: invalid nonce"
-    erc20.nonces[owner] = unsafe_add(current, 1)
+@view
+def _check_expiry(expiry: uint256):
+    assert block.timestamp <= expiry, "votes: signature expired"
 
 
 @internal
@@ -318,12 +255,16 @@ def _delegate_of(account: address) -> address:
 
 
 @internal
-def _delegate(account: address, delegatee: address):
+def _delegate(account: address, delegatee: address, units: uint256):
+    """
+    @dev Makes `delegatee` the holder of `account`'s votes and moves its
+         current `units` (its balance) from the previous delegatee.
+    """
     word: uint256 = self._accounts[account]
     previous: address = convert(convert(word & _ADDRESS_MASK, uint160), address)
     self._accounts[account] = (word & ~_ADDRESS_MASK) | convert(delegatee, uint256)
     log IERC5805.DelegateChanged(delegator=account, from_delegate=previous, to_delegate=delegatee)
-    self._move_delegate_votes(previous, delegatee, erc20.balanceOf[account])
+    self._move_delegate_votes(previous, delegatee, units)
 
 
 @internal
