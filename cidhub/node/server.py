@@ -230,6 +230,15 @@ class NodeServer(ThreadingHTTPServer):
         self.allowed_origins = frozenset(allowed_origins)
         super().__init__((host, port), handler)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        error = sys.exc_info()[1]
+        if isinstance(error, (BrokenPipeError, ConnectionResetError, TimeoutError)):
+            log.debug("client %s went away: %s", client_address, error)
+            return
+        log.exception("error while serving %s", client_address)
+
 
 class EmbeddedNode:
     """A :class:`NodeServer` in a daemon thread; a context manager that stops it on exit."""
