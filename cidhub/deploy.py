@@ -12,11 +12,14 @@ import json
 import subprocess
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from cidhub.errors import CidhubError
 
 DEPLOYMENTS_DIR = Path("deployments")
+# Pseudo-roles of snekmate ownable/erc20 contracts (HubToken): its owner and its minters.
+OWNER = "owner"
+MINTER = "minter"
 
 
 class DeploymentError(CidhubError):
@@ -105,10 +108,24 @@ def load_deployment(ecosystem: str, network: str, chain_id: int | None = None,
 
 
 def role_holders(contract: Any, role_names: Iterable[str], from_block: int) -> dict[str, list[str]]:
-    """Who holds each role now, replayed from RoleGranted events (there is no enumeration on-chain)."""
-    granted = list(contract.RoleGranted.range(from_block, contract.chain_manager.blocks.height + 1))
+    """Who holds each role now, replayed from RoleGranted events (there is no enumeration on-chain).
+
+    The pseudo-roles OWNER and MINTER read snekmate's ownable owner and erc20 minters (replayed
+    from RoleMinterChanged) for contracts built that way (HubToken).
+    """
+    role_names = list(role_names)
+    height = contract.chain_manager.blocks.height + 1
+    granted = [] if set(role_names) <= {OWNER, MINTER} else list(contract.RoleGranted.range(from_block, height))
     holders: dict[str, list[str]] = {}
     for role_name in role_names:
+        if role_name == OWNER:
+            owner = contract.owner()
+            holders[role_name] = [] if int(owner, 16) == 0 else [owner]
+            continue
+        if role_name == MINTER:
+            seen = dict.fromkeys(log.minter for log in contract.RoleMinterChanged.range(from_block, height))
+            holders[role_name] = [a for a in seen if contract.is_minter(a)]
+            continue
         role = getattr(contract, role_name)()
         seen = dict.fromkeys(log.account for log in granted if log.role == role)
         holders[role_name] = [a for a in seen if contract.hasRole(role, a)]
@@ -120,7 +137,25 @@ def role_holders(contract: Any, role_names: Iterable[str], from_block: int) -> d
 SUITE_ROLES: dict[str, tuple[str, ...]] = {
     "AssetRegistry": ("DEFAULT_ADMIN_ROLE", "CURATOR_ROLE", "REGISTRAR_ROLE"),
     "Marketplace": ("DEFAULT_ADMIN_ROLE", "FEE_MANAGER_ROLE", "TOKEN_MANAGER_ROLE"),
+    "HubToken": (OWNER, MINTER),
+    "HubTimelock": ("DEFAULT_ADMIN_ROLE", "PROPOSER_ROLE", "CANCELLER_ROLE", "EXECUTOR_ROLE"),
 }
+
+# Once the DAO runs the suite, every role above is the timelock's alone, except these, which make
+# the timelock work and belong to the governor alone. (A role meant for another suite contract,
+# e.g. REGISTRAR_ROLE for the attestation contract, gets its line here.)
+DAO_CONTRACT = "HubTimelock"
+ROLE_HOLDERS: dict[tuple[str, str], str] = {
+    ("HubTimelock", "PROPOSER_ROLE"): "HubGovernor",
+    ("HubTimelock", "CANCELLER_ROLE"): "HubGovernor",
+    ("HubTimelock", "EXECUTOR_ROLE"): "HubGovernor",
+}
+
+
+def expected_holder(contract_name: str, role_name: str) -> str:
+    """The suite contract that alone should hold `role_name` of `contract_name`."""
+    return ROLE_HOLDERS.get((contract_name, role_name), DAO_CONTRACT)
+
 
 DEFAULT_FEE_BPS = 250
 
@@ -136,16 +171,27 @@ def _record(contract: Any) -> ContractRecord:
 def deploy_suite(project: Any, deployer: Any, *, curator: str | None = None, registrar: str | None = None,
                  admin: str | None = None, treasury: str | None = None, fee_bps: int = DEFAULT_FEE_BPS,
                  fee_manager: str | None = None, token_manager: str | None = None,
-                 ecosystem: str, network: str, chain_id: int) -> Deployment:
-    """Deploy the registry and the marketplace, grant their working roles, hand the admin over.
+                 ecosystem: str, network: str, chain_id: int, governance: Any = None,
+                 allocations: Sequence[tuple[str, int]] | None = None, hand_over: bool = True) -> Deployment:
+    """Deploy the DAO (HubToken, HubTimelock, HubGovernor), the registry and the marketplace, and
+    hand every lever of SUITE_ROLES to the DAO: the deployer keeps nothing.
 
-    Working roles go to the addresses given (None: not granted). ``admin`` other than the
-    deployer (e.g. the DAO's timelock) receives DEFAULT_ADMIN_ROLE of every contract and the
-    deployer renounces it, so the deployer keeps no lever.
+    Working roles go to the addresses given (None: not granted) and stay; `ape run roles` lists
+    them. ``admin`` takes the levers instead of the suite's timelock (an existing DAO's timelock,
+    or the deployer itself for development); the governor still gets the timelock's operating
+    roles. ``governance`` is a :class:`cidhub.governance.GovernanceConfig`, ``allocations`` the
+    initial HUB distribution besides the treasury (default: the contributors' share to the
+    deployer). ``hand_over=False`` leaves the deployer admin with the working roles it was given
+    (the demo does the hand-over later with :func:`cidhub.governance.hand_over`).
     """
+    from cidhub.governance import GovernanceConfig, deploy_dao
+    from cidhub.governance import hand_over as hand_over_levers
+
+    dao = deploy_dao(project, deployer, governance or GovernanceConfig(), allocations, lever_holder=admin)
     registry = project.AssetRegistry.deploy(sender=deployer)
-    market = project.Marketplace.deploy(registry, treasury or deployer.address, fee_bps, sender=deployer)
-    contracts = {"AssetRegistry": registry, "Marketplace": market}
+    market = project.Marketplace.deploy(registry, treasury or admin or dao.timelock.address, fee_bps, sender=deployer)
+    contracts = {"HubTimelock": dao.timelock, "HubToken": dao.token, "HubGovernor": dao.governor,
+                 "AssetRegistry": registry, "Marketplace": market}
     grants = [
         (registry, "CURATOR_ROLE", curator),
         (registry, "REGISTRAR_ROLE", registrar),
@@ -155,12 +201,11 @@ def deploy_suite(project: Any, deployer: Any, *, curator: str | None = None, reg
     for contract, role, account in grants:
         if account:
             contract.grantRole(getattr(contract, role)(), account, sender=deployer)
-    if admin and admin.lower() != deployer.address.lower():
-        for contract in contracts.values():
-            contract.grantRole(contract.DEFAULT_ADMIN_ROLE(), admin, sender=deployer)
-            contract.renounceRole(contract.DEFAULT_ADMIN_ROLE(), deployer, sender=deployer)
     records = {name: _record(c) for name, c in contracts.items()}
     first_block = min(r.block for r in records.values())
+    if hand_over:
+        holders = {DAO_CONTRACT: admin or dao.timelock.address, "HubGovernor": dao.governor.address}
+        hand_over_levers(contracts, deployer, holders, from_block=first_block)
     deployment = Deployment(
         ecosystem=ecosystem,
         network=network,
@@ -171,5 +216,5 @@ def deploy_suite(project: Any, deployer: Any, *, curator: str | None = None, reg
         contracts=records,
     )
     for name, contract in contracts.items():
-        deployment.roles[name] = role_holders(contract, SUITE_ROLES[name], first_block)
+        deployment.roles[name] = role_holders(contract, SUITE_ROLES.get(name, ()), first_block)
     return deployment
