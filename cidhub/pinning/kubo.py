@@ -53,6 +53,10 @@ with warnings.catch_warnings():
     import ipfshttpclient
     from ipfshttpclient import exceptions as ipfs_exc
 
+# ipfshttpclient 0.7 passes urllib3 a `strict` argument on every request; urllib3 2 warns about
+# it each time. It is harmless and not the user's to fix.
+warnings.filterwarnings("ignore", message="The 'strict' parameter is no longer needed", category=FutureWarning)
+
 __all__ = ["KuboPinTarget", "DEFAULT_KUBO_API", "KUBO_API_ENV", "KUBO_AUTH_ENV"]
 
 DEFAULT_KUBO_API: Final = "/ip4/127.0.0.1/tcp/5001/http"

@@ -33,10 +33,9 @@ def psa():
 
 
 @pytest.fixture
-def origin(ipfs_node, store):
+def origin(ipfs_node_factory, store):
     """The embedded node serving the publishing store: the origin the service fetches from."""
-    ipfs_node.server.store = store
-    return ipfs_node.gateway_multiaddr
+    return ipfs_node_factory(store).gateway_multiaddr
 
 
 @pytest.fixture
