@@ -197,6 +197,8 @@ class RoleAudit:
         if strict:
             bad += [f"{r.contract}.{r.role} is held by nobody" for r in self.roles if r.status == "unheld"]
         bad += [f"{w.what}: {w.detail}" for w in self.wiring if not w.ok]
+        if DAO_CONTRACT in self.missing:
+            bad.append(f"the deployment has no {DAO_CONTRACT}: nothing is held by a DAO (deploy the suite again)")
         return bad
 
     def as_dict(self) -> dict[str, Any]:
@@ -383,7 +385,8 @@ def format_votes(amount: int) -> str:
 def delegate(token: Any, sender: Any, delegatee: str | None = None) -> Any:
     """Delegate `sender`'s votes (to itself by default)."""
     target = delegatee or sender.address
-    return token.delegate(target, sender=sender)
+    # Not `token.delegate(...)`: Ape's addresses have an EIP-7702 `delegate` property that shadows it.
+    return token.invoke_transaction("delegate", target, sender=sender)
 
 
 def propose(governor: Any, token: Any, encoded: EncodedProposal, sender: Any) -> tuple[int, Any]:
@@ -410,13 +413,8 @@ def propose(governor: Any, token: Any, encoded: EncodedProposal, sender: Any) ->
 
 
 def _exists(governor: Any, pid: int) -> bool:
-    from ape.exceptions import ContractLogicError
-
-    try:
-        governor.state(pid)
-        return True
-    except ContractLogicError:
-        return False
+    # proposal_proposer does not revert for unknown ids (state() does, and Ape would print a trace).
+    return int(governor.proposal_proposer(pid), 16) != 0
 
 
 def cast_vote(governor: Any, proposal: ProposalView, support: Support, voter: Any, reason: str | None = None) -> Any:
@@ -492,19 +490,30 @@ STATUS_COLUMNS = ["id", "title", "state", "for", "against", "abstain", "quorum",
 # ---------------------------------------------------------------- CLI glue
 
 
-def parse_allocation(text: str) -> tuple[str, int]:
-    """``0xADDRESS=AMOUNT`` with AMOUNT in HUB (decimals allowed) -> (address, token units)."""
+def parse_hub(text: str | int) -> int:
+    """An amount of HUB ("1_000", "0.5") in token units, exactly (no float rounding)."""
     from decimal import Decimal, InvalidOperation
 
+    try:
+        units = Decimal(str(text).strip().replace("_", "").replace(",", "")) * TOKEN_UNIT
+    except InvalidOperation:
+        raise GovernanceError(f"{text!r} is not an amount of HUB") from None
+    if units < 0 or units != units.to_integral_value():
+        raise GovernanceError(f"{text!r}: an amount of HUB is positive with at most 18 decimals")
+    return int(units)
+
+
+def parse_allocation(text: str) -> tuple[str, int]:
+    """``0xADDRESS=AMOUNT`` with AMOUNT in HUB (decimals allowed) -> (address, token units)."""
     address, sep, amount = text.partition("=")
     try:
         checksum = to_checksum_address(address.strip())
-        units = Decimal(amount.strip().replace("_", "")) * TOKEN_UNIT
-    except (ValueError, InvalidOperation):
+        units = parse_hub(amount)
+    except (ValueError, GovernanceError):
         raise GovernanceError(f"--allocation {text!r}: expected 0xADDRESS=AMOUNT (AMOUNT in HUB)") from None
-    if not sep or units <= 0 or units != units.to_integral_value():
-        raise GovernanceError(f"--allocation {text!r}: AMOUNT must be a positive number of HUB (at most 18 decimals)")
-    return checksum, int(units)
+    if not sep or units == 0:
+        raise GovernanceError(f"--allocation {text!r}: AMOUNT must be a positive number of HUB")
+    return checksum, units
 
 
 def dao_options(command: Any) -> Any:
@@ -517,7 +526,7 @@ def dao_options(command: Any) -> Any:
 
     @click.option("--allocation", "allocation", multiple=True, metavar="0xADDRESS=HUB",
                   help="Initial HUB for an address (repeat); default: the contributors' share to the deployer.")
-    @click.option("--treasury-hub", type=float, default=defaults.treasury / TOKEN_UNIT, show_default=True,
+    @click.option("--treasury-hub", default=str(defaults.treasury // TOKEN_UNIT), show_default=True,
                   help="HUB minted to the DAO's timelock (the treasury).")
     @click.option("--voting-delay", type=int, default=defaults.voting_delay, show_default=True, help="Seconds to the snapshot.")
     @click.option("--voting-period", type=int, default=defaults.voting_period, show_default=True, help="Seconds of voting.")
@@ -525,19 +534,19 @@ def dao_options(command: Any) -> Any:
                   help="Seconds between queue and execution.")
     @click.option("--quorum-bps", type=click.IntRange(0, 10_000), default=defaults.quorum_bps, show_default=True,
                   help="Quorum in basis points of the supply at the snapshot.")
-    @click.option("--proposal-threshold-hub", type=float, default=defaults.proposal_threshold / TOKEN_UNIT,
+    @click.option("--proposal-threshold-hub", default=str(defaults.proposal_threshold // TOKEN_UNIT),
                   show_default=True, help="Votes (HUB) needed to propose.")
     @functools.wraps(command)
-    def wrapper(*args: Any, allocation: tuple[str, ...], treasury_hub: float, voting_delay: int, voting_period: int,
-                timelock_delay: int, quorum_bps: int, proposal_threshold_hub: float, **kwargs: Any) -> Any:
+    def wrapper(*args: Any, allocation: tuple[str, ...], treasury_hub: str, voting_delay: int, voting_period: int,
+                timelock_delay: int, quorum_bps: int, proposal_threshold_hub: str, **kwargs: Any) -> Any:
         try:
             allocations = [parse_allocation(a) for a in allocation] or None
+            threshold, treasury = parse_hub(proposal_threshold_hub), parse_hub(treasury_hub)
         except GovernanceError as exc:
             raise click.BadParameter(str(exc)) from None
         config = GovernanceConfig(
             voting_delay=voting_delay, voting_period=voting_period, timelock_delay=timelock_delay,
-            proposal_threshold=int(proposal_threshold_hub * TOKEN_UNIT), quorum_bps=quorum_bps,
-            treasury=int(treasury_hub * TOKEN_UNIT),
+            proposal_threshold=threshold, quorum_bps=quorum_bps, treasury=treasury,
         )
         return command(*args, governance=config, allocations=allocations, **kwargs)
 

@@ -53,6 +53,18 @@ _ROLE_NAME = re.compile(r"^[A-Z][A-Z0-9_]*_ROLE$")
 _HUB_AMOUNT = re.compile(r"^\s*([0-9][0-9_]*(?:\.[0-9]+)?)\s*HUB\s*$", re.IGNORECASE)
 
 
+class _YamlLoader(yaml.SafeLoader):
+    """YAML without YAML 1.1's hex and octal integers: an address or a hash written 0x... stays text."""
+
+
+_YamlLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:int"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_YamlLoader.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^(?:[-+]?(?:0|[1-9][0-9_]*))$"),
+                                  list("-+0123456789"))
+
+
 class ProposalError(CidhubError):
     """A proposal file or one of its actions cannot be turned into calls; the message says where."""
 
@@ -128,7 +140,7 @@ def load_proposal(path: Path) -> ProposalSpec:
     except OSError as exc:
         raise ProposalError(f"cannot read proposal file {path}: {exc.strerror or exc}") from None
     try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.load(text, Loader=_YamlLoader)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         raise ProposalError(f"{path} is not valid {'JSON' if path.suffix.lower() == '.json' else 'YAML'}: {exc}") from None
     return parse_proposal(data, source=str(path))
@@ -210,17 +222,24 @@ def encode_call(contract: Any, action: Action, deployment: Any, where: str) -> b
         for i, (arg, param) in enumerate(zip(action.args, abi.inputs), 1)
     ]
     try:
-        return bytes(getattr(contract, action.function).encode_input(*args))
+        # By name from the method table: a function called `delegate` or `nonce` is shadowed by
+        # attributes of Ape's address class.
+        return bytes(contract._mutable_methods_[action.function].encode_input(*args))
     except Exception as exc:  # Ape raises several conversion/encoding error types
         raise ProposalError(f"{where}: cannot encode the arguments: {exc}") from None
 
 
 def convert_arg(value: Any, abi_type: str, contract: Any, deployment: Any, where: str) -> Any:
     """Turn a human-written argument into what the ABI type expects (see the module docstring)."""
-    if abi_type == "address" and isinstance(value, str) and not value.startswith(("0x", "0X")):
+    if abi_type == "address":
+        if not isinstance(value, str):
+            raise ProposalError(f"{where}: expected a 0x address or a contract name, got {value!r}")
         if value in deployment.contracts:
             return deployment.contracts[value].address
-        raise ProposalError(f"{where}: {value!r} is neither a 0x address nor a contract of the deployment")
+        try:
+            return to_checksum_address(value)
+        except ValueError:
+            raise ProposalError(f"{where}: {value!r} is neither a 0x address nor a contract of the deployment") from None
     if abi_type == "bytes32" and isinstance(value, str) and _ROLE_NAME.match(value):
         getter = getattr(contract, value, None)
         if getter is None:

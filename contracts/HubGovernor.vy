@@ -19,8 +19,6 @@
      - counting is GovernorCountingSimple ("support=bravo&quorum=for,abstain"):
        0 against, 1 for, 2 abstain; quorum counts for + abstain; a proposal
        succeeds with quorum and more for than against votes;
-     - the timelock operation uses OZ GovernorTimelockControl's salt
-       (bytes20(governor) ^ descriptionHash) and no predecessor;
      - a description ending in "#proposer=0x<address>" can only be proposed
        by that address (front-running protection, as in OZ).
      Where it differs: function names are snake_case; ballots signed for
@@ -30,7 +28,14 @@
      GRACE_PERIOD after their ETA (Compound's rule, giving "Expired" a
      meaning); anyone may cancel a proposal whose proposer's votes fell
      below the proposal threshold (Compound Bravo's rule); each proposal
-     keeps the quorum fraction in force when it was created.
+     keeps the quorum fraction in force when it was created; and each
+     action is its own timelock operation (OZ schedules one batch):
+     snekmate's schedule_batch / execute_batch take 255 x 1 KiB arrays and
+     their memory alone costs about 1.6M gas per call (measured on anvil),
+     against tens of thousands for `schedule` / `execute`. The operations
+     have no predecessor and salt keccak256(abi.encode(governor, proposalId,
+     index)); the governor executes them in order in one transaction, so a
+     proposal still takes effect atomically.
      Clock: the token's EIP-6372 "mode=timestamp" (checked at deployment),
      so snapshots, deadlines, delays and periods are unix seconds.
 @custom:security Cancel rules: the proposer may cancel while the proposal
@@ -381,12 +386,15 @@ def queue(
     """
     proposal_id: uint256 = self._hash_proposal(targets, values, calldatas, description_hash)
     assert self._state(proposal_id) == _SUCCEEDED, "governor: proposal not successful"
-    salt: bytes32 = self._timelock_salt(description_hash)
-    self._timelock_ids[proposal_id] = keccak256(abi_encode(targets, values, calldatas, empty(bytes32), salt))
     delay: uint256 = staticcall timelock.get_minimum_delay()
     eta: uint256 = block.timestamp + delay
     self._core[proposal_id] |= eta << _ETA_SHIFT
-    extcall timelock.schedule_batch(targets, values, calldatas, empty(bytes32), salt, delay)
+    # The first action's operation stands for the proposal in `state`.
+    self._timelock_ids[proposal_id] = self._operation_id(
+        targets[0], values[0], calldatas[0], self._action_salt(proposal_id, 0)
+    )
+    for i: uint256 in range(len(targets), bound=MAX_ACTIONS):
+        extcall timelock.schedule(targets[i], values[i], calldatas[i], empty(bytes32), self._action_salt(proposal_id, i), delay)
     log ProposalQueued(proposal_id=proposal_id, eta_seconds=eta)
     return proposal_id
 
@@ -416,9 +424,14 @@ def execute(
     assert block.timestamp >= (core >> _ETA_SHIFT) & _TIME_MASK, "governor: timelock delay not over"
     # Marked before the calls: a call that re-enters finds it executed.
     self._core[proposal_id] = core | _EXECUTED_FLAG
-    extcall timelock.execute_batch(
-        targets, values, calldatas, empty(bytes32), self._timelock_salt(description_hash), value=msg.value
-    )
+    forwarded: uint256 = msg.value
+    for i: uint256 in range(len(targets), bound=MAX_ACTIONS):
+        # Ether sent along goes to the timelock with the first call; every
+        # call's value is paid from the timelock's balance (the treasury).
+        extcall timelock.execute(
+            targets[i], values[i], calldatas[i], empty(bytes32), self._action_salt(proposal_id, i), value=forwarded
+        )
+        forwarded = 0
     log ProposalExecuted(proposal_id=proposal_id)
     return proposal_id
 
@@ -452,7 +465,10 @@ def cancel(
             assert below, "governor: proposer above threshold"
     self._core[proposal_id] |= _CANCELED_FLAG
     if state == _QUEUED:
-        extcall timelock.cancel(self._timelock_ids[proposal_id])
+        for i: uint256 in range(len(targets), bound=MAX_ACTIONS):
+            extcall timelock.cancel(
+                self._operation_id(targets[i], values[i], calldatas[i], self._action_salt(proposal_id, i))
+            )
     log ProposalCanceled(proposal_id=proposal_id)
     return proposal_id
 
@@ -727,7 +743,8 @@ def _state(proposal_id: uint256) -> uint8:
     if eta != 0:
         operation: bytes32 = self._timelock_ids[proposal_id]
         # The governor is the timelock's only executor and canceller, but if
-        # the DAO ever opens those roles the timelock's word is final.
+        # the DAO ever opens those roles the timelock's word is final (read
+        # from the first action's operation).
         if staticcall timelock.is_operation_done(operation):
             return _EXECUTED
         if not staticcall timelock.is_operation_pending(operation):
@@ -764,12 +781,23 @@ def _hash_proposal(
 
 @internal
 @view
-def _timelock_salt(description_hash: bytes32) -> bytes32:
+def _action_salt(proposal_id: uint256, index: uint256) -> bytes32:
     """
-    @dev OpenZeppelin's GovernorTimelockControl salt: bytes20(address(this))
-         ^ descriptionHash, the address in the high 20 bytes.
+    @dev Makes each action's timelock operation unique to this governor,
+         the proposal and the action's position (the same call may appear
+         twice in a proposal, or in two proposals).
     """
-    return convert(convert(self, uint256) << 96, bytes32) ^ description_hash
+    return keccak256(abi_encode(self, proposal_id, index))
+
+
+@internal
+@pure
+def _operation_id(target: address, amount: uint256, payload: Bytes[MAX_CALLDATA_BYTES], salt: bytes32) -> bytes32:
+    """
+    @dev The timelock's `hash_operation` (OpenZeppelin's hashOperation) with
+         no predecessor.
+    """
+    return keccak256(abi_encode(target, amount, payload, empty(bytes32), salt))
 
 
 @internal
