@@ -16,6 +16,7 @@ from ape.cli import ConnectedProviderCommand
 from cidhub.chain import list_assets
 from cidhub.demo_market import run_market_demo
 from cidhub.deploy import deploy_suite, write_deployment
+from cidhub.node.demo import run_ipfs_demo
 from cidhub.output import print_table, short_hex
 from cidhub.publish import AlreadyRegisteredError, PublishRequest, format_asset_id, publish
 from cidhub.registry import Kind
@@ -77,6 +78,7 @@ def cli(ecosystem, network, data_dir):
         run_market_demo(project, registry, market, deployment.deploy_block, operator=deployer, data_owner=data_owner,
                         model_owner=model_owner, co_author=co_author, buyers=buyers, dataset=dataset.asset_id,
                         base=base.asset_id, derived=derived.asset_id, names=names)
+        run_ipfs_demo(registry, accounts.test_accounts[8], store, parent=derived.asset_id)
     finally:
         if temp:
             shutil.rmtree(temp, ignore_errors=True)

@@ -88,6 +88,6 @@ def cli(path, account, kind, metadata_path, parents, shares, royalty_bps, licenc
                if "availability" in pinning else ""),
             ["target", "holds the content", "details"],
             [[t["target"], "yes" if t.get("confirmed") else "no",
-              "from an earlier run" if t.get("resumed") else (t.get("error") or ", ".join(filter(None, (t.get("details") or {}).values())) or "-")]
+              "from an earlier run" if t.get("resumed") else (t.get("error") or ", ".join(sorted(set(filter(None, (t.get("details") or {}).values())))) or "-")]
              for t in pinning["targets"]],
         )
