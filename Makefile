@@ -53,6 +53,7 @@ test-fast: setup .build/.compiled
 bench: setup .build/.compiled
 	$(BIN)/ape run bench_gas --network ethereum:local:foundry
 	$(BIN)/python bench/cid_bench.py
+	$(BIN)/python bench/ipfs_bench.py
 
 clean:
 	rm -rf $(VENV) node_modules .build .cidhub

@@ -29,6 +29,9 @@ class LocalBackend(LocalPinTarget):
         except StoreError as exc:
             raise PinError(f"{self.name}: cannot read the DAG of {root}: {exc}") from None
         try:
-            return self.pin(root, None if complete else job.car, label=job.label)
+            if complete:
+                # Checked just now: writing the record is all that is left (pin() would walk again).
+                return self.record_pin(root, job.label)
+            return self.pin(root, job.car, label=job.label)
         except (CarError, StoreError) as exc:
             raise PinError(f"{self.name}: cannot pin {root}: {exc}") from None
