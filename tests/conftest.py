@@ -115,3 +115,55 @@ def register_asset(registry, creator):
         return tx.return_value, tx
 
     return _register
+
+
+# ---------------------------------------------------------------- governance (issue #4)
+
+HUB = 10**18
+# Short durations so tests move the clock by minutes, not days (seconds: the clock is timestamps).
+GOVERNANCE_TEST_CONFIG = {
+    "voting_delay": 100,
+    "voting_period": 1_000,
+    "timelock_delay": 500,
+    "proposal_threshold": 1_000 * HUB,
+    "quorum_bps": 400,
+    "treasury": 1_050_000 * HUB,
+}
+
+
+@pytest.fixture(scope="module")
+def governance_suite(project, chain, deployer, dao, curator, creator, buyer, registrar, attacker, other):
+    """The whole suite as `ape run deploy` leaves it: DAO deployed, every lever with its timelock.
+
+    2,000,000 HUB: 1,050,000 in the treasury (timelock), 400,000 creator, 300,000 buyer,
+    200,000 other, 50,000 curator; nobody has delegated yet. Attributes: one contract per name
+    of the deployment (``.HubToken``, ``.AssetRegistry``...) and ``.deployment``.
+    """
+    from types import SimpleNamespace
+
+    from cidhub.deploy import deploy_suite
+    from cidhub.governance import GovernanceConfig
+
+    deployment = deploy_suite(
+        project, deployer, ecosystem="ethereum", network="local", chain_id=chain.chain_id,
+        governance=GovernanceConfig(**GOVERNANCE_TEST_CONFIG),
+        allocations=[(creator.address, 400_000 * HUB), (buyer.address, 300_000 * HUB),
+                     (other.address, 200_000 * HUB), (curator.address, 50_000 * HUB)],
+    )
+    contracts = {name: getattr(project, name).at(rec.address) for name, rec in deployment.contracts.items()}
+    return SimpleNamespace(deployment=deployment, **contracts)
+
+
+@pytest.fixture(scope="module")
+def hub_token(governance_suite):
+    return governance_suite.HubToken
+
+
+@pytest.fixture(scope="module")
+def timelock(governance_suite):
+    return governance_suite.HubTimelock
+
+
+@pytest.fixture(scope="module")
+def governor(governance_suite):
+    return governance_suite.HubGovernor
