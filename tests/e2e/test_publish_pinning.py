@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -13,7 +14,9 @@ import pytest
 from cidhub.node import EmbeddedNode
 from cidhub.store import BlockStore
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "python"))
+REPO_ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+sys.path.insert(0, str(REPO_ROOT / "tests" / "python"))
 from psa_server import PinningServiceDouble  # noqa: E402
 
 
@@ -36,7 +39,7 @@ def _json(proc):
     return json.loads(proc.stdout)
 
 
-def test_publish_three_targets__then_ls_verify_repin(ape_run, services, tmp_path, monkeypatch):
+def test_publish_three_targets__then_ls_verify_repin(ape_run, services, tmp_path, monkeypatch, workdir, anvil):
     monkeypatch.setenv("CIDHUB_PSA_TOKEN", "test-token")
     ape_run("deploy", "--account", "TEST::0", "--json")
     content = tmp_path / "weights.bin"
@@ -70,6 +73,16 @@ def test_publish_three_targets__then_ls_verify_repin(ape_run, services, tmp_path
     spare = services["spare"]
     repinned = _json(ape_run("pins", "repin", published["asset_id"], "--pin", f"kubo:{spare.api_multiaddr}", "--json"))
     assert repinned["confirmed"] == 1 and spare.server.store.missing(published["cid"]) == []
+
+    # `cidhub verify ASSET_ID` reads the CID from the registry through Ape, then checks the gateway.
+    cli = subprocess.run(
+        [str(BIN / "cidhub"), "verify", published["asset_id"], "--network", "ethereum:local:foundry",
+         "--gateway", origin.url, "--json"],
+        cwd=workdir, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "APE_FOUNDRY_HOST": anvil, "PYTHONPATH": str(REPO_ROOT)},
+    )
+    assert cli.returncode == 0, cli.stderr
+    assert json.loads(cli.stdout)["cid"] == published["cid"]
 
 
 def test_publish_with_bad_token__actionable_error_nothing_registered(ape_run, services, tmp_path, monkeypatch):
