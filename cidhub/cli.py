@@ -180,8 +180,11 @@ def inspect_command(cid: str, as_json: bool) -> None:
 @_data_dir_option
 @click.option("--allow-remote", is_flag=True, help="Allow a non-loopback --host (the RPC API can change pins).")
 @click.option("--api-token-env", metavar="VAR", help="Require 'Authorization: Bearer $VAR' on RPC calls.")
+@click.option("--allow-origin", "origins", multiple=True, metavar="ORIGIN",
+              help="Browser origin allowed to call the RPC (repeatable); others get 403.")
 @_user_errors
-def node_command(host: str, port: int, data_dir: Path | None, allow_remote: bool, api_token_env: str | None) -> None:
+def node_command(host: str, port: int, data_dir: Path | None, allow_remote: bool, api_token_env: str | None,
+                 origins: tuple[str, ...]) -> None:
     """Run the embedded IPFS node: Kubo RPC subset at /api/v0/, Trustless Gateway at /ipfs/."""
     from cidhub.node import EmbeddedNode
 
@@ -191,7 +194,7 @@ def node_command(host: str, port: int, data_dir: Path | None, allow_remote: bool
         if not token:
             _fail(f"--api-token-env {api_token_env}: that environment variable is empty or unset")
     store = BlockStore(data_dir)
-    node = EmbeddedNode(store, host, port, allow_remote=allow_remote, api_token=token)
+    node = EmbeddedNode(store, host, port, allow_remote=allow_remote, api_token=token, allowed_origins=origins)
     click.echo(f"cidhub node over {store.root}", err=True)
     click.echo(f"RPC API  {node.api_multiaddr}   (ipfshttpclient.Client('{node.api_multiaddr}'))", err=True)
     click.echo(f"Gateway  {node.url}/ipfs/<cid>   (?format=raw | ?format=car)", err=True)

@@ -60,6 +60,12 @@ class PublishJournal:
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
     @classmethod
+    def exists(cls, directory: str | os.PathLike[str], *, chain_id: int, registry: str, sender: str,
+               content_cid: CidLike, card_cid: CidLike | None = None) -> bool:
+        """Whether an unfinished journal of this publish is waiting to be resumed."""
+        return (Path(directory) / f"{cls.key_for(chain_id, registry, sender, content_cid)}.json").is_file()
+
+    @classmethod
     def open(
         cls,
         directory: str | os.PathLike[str],
@@ -129,9 +135,10 @@ class PublishJournal:
     # ---- transitions (each one is on disk before the method returns)
 
     def record_pin(self, target: str, root: CidLike, detail: str = "") -> None:
+        text = str(parse_cid(root))
         with self._lock:
-            self.data["pins"].setdefault(target, {})[str(root)] = detail
-            self._event(f"pinned {root} on {target}")
+            self.data["pins"].setdefault(target, {})[text] = detail
+            self._event(f"pinned {text} on {target}")
 
     def mark_pinned(self) -> None:
         if self.state == "started":

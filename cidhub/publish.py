@@ -21,7 +21,7 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from multiformats import CID
 
@@ -30,6 +30,9 @@ from cidhub.errors import CidError, CidhubError
 from cidhub.registry import Kind, Registration, RegistrationError, asset_id_for
 from cidhub.store import BlockStore, LocalPinTarget, PinTarget
 from cidhub.unixfs import ImportResult, get_profile, import_bytes, import_file
+
+if TYPE_CHECKING:
+    from cidhub.journal import PublishJournal
 
 CARD_SCHEMA = "https://cidhub.dev/schemas/asset-card/v1"
 
@@ -308,19 +311,28 @@ def publish_pinned(
     from cidhub.pinning import PinJob, car_source, replicate
 
     prepared = prepare(request, store, progress=plan.progress)
-    journal = PublishJournal.open(
-        store.root / "journal", chain_id=chain.chain_id, registry=str(registry.address),
-        sender=str(sender.address), content_cid=prepared.content.cid, card_cid=prepared.card_cid,
-    )
-    if journal.resumed:
+    journal_dir = store.root / "journal"
+
+    def open_journal() -> PublishJournal:
+        return PublishJournal.open(journal_dir, chain_id=chain.chain_id, registry=str(registry.address),
+                                   sender=str(sender.address), content_cid=prepared.content.cid,
+                                   card_cid=prepared.card_cid)
+
+    interrupted = PublishJournal.exists(journal_dir, chain_id=chain.chain_id, registry=str(registry.address),
+                                        sender=str(sender.address), content_cid=prepared.content.cid)
+    if interrupted:
+        journal = open_journal()
         finished = _finish_interrupted(journal, prepared, registry, sender, chain)
         if finished is not None:
             return finished
     try:
         check_onchain(prepared, registry)
     except AlreadyRegisteredError:
-        journal.discard("the CID is already registered")
+        if interrupted:
+            journal.discard("the CID was registered by someone else meanwhile")
         raise
+    if not interrupted:
+        journal = open_journal()
     name = request.name or request.path.name
     with _upload_progress(plan, name, prepared.content.dag_size) as on_bytes:
         jobs = [
@@ -416,12 +428,12 @@ def _upload_progress(plan: PinningPlan, name: str, dag_size: int) -> Iterator[Ca
 class _CountingReader:
     """A binary stream that reports how many bytes were read (for progress bars)."""
 
-    def __init__(self, raw: BinaryIO, on_bytes: Callable[[int], None]) -> None:
+    def __init__(self, raw: Any, on_bytes: Callable[[int], None]) -> None:
         self._raw = raw
         self._on_bytes = on_bytes
 
     def readinto(self, buffer: Any) -> int | None:
-        n = self._raw.readinto(buffer)
+        n: int | None = self._raw.readinto(buffer)
         if n:
             self._on_bytes(n)
         return n

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, BinaryIO, Final, cast
 
 import requests
 import urllib3.exceptions
@@ -127,7 +127,7 @@ def _verify_car_from(http: requests.Session, url: str, root: CID, report: Verify
         if not ctype.startswith("application/vnd.ipld.car"):
             raise CarError(f"{url} answered with {ctype or 'no content type'}, not a CAR; try --mode blocks")
         response.raw.decode_content = True
-        reader = CarReader(response.raw)  # verifies every block against its CID while reading
+        reader = CarReader(cast(BinaryIO, response.raw))  # verifies every block against its CID while reading
         if not any(same_dag(r, root) for r in reader.roots):
             raise CarError(f"the gateway sent a CAR for {[str(r) for r in reader.roots]}, not for {root}")
         walk = _Walk(root)

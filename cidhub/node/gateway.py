@@ -52,9 +52,9 @@ def _error(status: int, message: str) -> GatewayResponse:
 
 
 def _wanted_format(query: dict[str, list[str]], accept: str | None) -> str | None:
-    fmt = (query.get("format") or [None])[-1]
-    if fmt:
-        return fmt
+    formats = query.get("format")
+    if formats and formats[-1]:
+        return formats[-1]
     for item in (accept or "").split(","):
         media = item.split(";", 1)[0].strip().lower()
         if media == RAW_TYPE:

@@ -127,7 +127,8 @@ def parse_content_type(value: str | None) -> tuple[str, dict[str, str]]:
     """``multipart/form-data; boundary="x"`` -> ``("multipart/form-data", {"boundary": "x"})``."""
     msg = Message()
     msg["content-type"] = value or "application/octet-stream"
-    params = {k.lower(): v for k, v in msg.get_params()[1:]} if msg.get_params() else {}
+    found = msg.get_params() or []
+    params = {k.lower(): v for k, v in found[1:]}
     return msg.get_content_type(), params
 
 
