@@ -216,3 +216,26 @@ def test_add__large_file_streams_through_chunked_upload(client, tmp_path):
     answer = client.add(str(path), cid_version=1, raw_leaves=True, chunker="size-1048576",
                         opts={"max-file-links": 1024})
     assert parse_cid(answer["Hash"]) == import_file(path, "unixfs-v1-2025").cid
+
+
+def test_cli_node__serves_until_interrupted(tmp_path):
+    """`cidhub node --port 0` prints its RPC multiaddr; ipfshttpclient can use it; SIGINT stops it."""
+    import re
+    import signal
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "cidhub.cli", "node", "--port", "0", "--data-dir", str(tmp_path)],
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        api = None
+        for _ in range(10):
+            match = re.search(r"RPC API\s+(\S+)", proc.stderr.readline())
+            if match:
+                api = match.group(1)
+                break
+        assert api and api.startswith("/ip4/127.0.0.1/tcp/")
+        assert ipfshttpclient.Client(api).add_bytes(b"hello world") == HELLO_V0
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=10) == 0
