@@ -8,8 +8,8 @@ a target named in the pinning config), `--replicas K` targets, `--min-confirmati
 must confirm (checked against the locally computed CID) before anything is registered. A
 rerun after an interruption resumes from the publish journal.
 """
-import sys
 
+import sys
 from pathlib import Path
 
 import click
