@@ -113,8 +113,25 @@ _CANCELED_FLAG: constant(uint256) = 1 << 161
 _TALLY_MARK: constant(uint256) = 1 << 255
 _TALLY_MASK: constant(uint256) = _TALLY_MARK - 1
 
-_PROPOSER_SUFFIX: constant(String[12]) = "#proposer=0x"
-_SUFFIX_LENGTH: constant(uint256) = 52  # the marker and 40 hex digits
+# "#proposer=0x" as a 96-bit number, then the 40 hex digits of an address
+_PROPOSER_MARKER: constant(uint256) = 10_967_915_441_013_376_328_457_334_904  # 0x2370726f706f7365723d3078
+_SUFFIX_LENGTH: constant(uint256) = 52
+# Byte-parallel ("SWAR") hex parsing: a constant byte in every byte of a word.
+_BYTES_01: constant(uint256) = max_value(uint256) // 255
+_BYTES_0F: constant(uint256) = _BYTES_01 * 15
+_BYTES_19: constant(uint256) = _BYTES_01 * 25  # 0x7f - "f"
+_BYTES_1F: constant(uint256) = _BYTES_01 * 31  # 0x80 - "a"
+_BYTES_20: constant(uint256) = _BYTES_01 * 32
+_BYTES_46: constant(uint256) = _BYTES_01 * 70  # 0x7f - "9"
+_BYTES_50: constant(uint256) = _BYTES_01 * 80  # 0x80 - "0"
+_BYTES_80: constant(uint256) = _BYTES_01 * 128
+_LOW_8_BYTES: constant(uint256) = (1 << 64) - 1
+_ZEROS_ABOVE_8_BYTES: constant(uint256) = (_BYTES_01 * 48) & ~_LOW_8_BYTES  # ASCII "0"s
+_LANES_16: constant(uint256) = max_value(uint256) // 65_535 * 255
+_LANES_32: constant(uint256) = max_value(uint256) // ((1 << 32) - 1) * 65_535
+_LANES_64: constant(uint256) = max_value(uint256) // ((1 << 64) - 1) * ((1 << 32) - 1)
+_LANES_128: constant(uint256) = max_value(uint256) // ((1 << 128) - 1) * ((1 << 64) - 1)
+_LOW_128: constant(uint256) = (1 << 128) - 1
 
 
 struct Receipt:
@@ -259,14 +276,52 @@ def propose(
     assert count == len(values) and count == len(calldatas), "governor: invalid proposal length"
     assert count != 0, "governor: empty proposal"
     assert count <= MAX_ACTIONS, "governor: too many actions"
-    assert self._is_valid_description_for_proposer(msg.sender, description), "governor: restricted proposer"
+    # OpenZeppelin's front-running protection: a description ending in
+    # "#proposer=0x" + 40 hex digits can only be proposed by that address (a
+    # malformed suffix is no restriction). Inline, on two words of the tail:
+    # an internal call would place its frame past this function's buffers.
+    length: uint256 = len(description)
+    if length >= _SUFFIX_LENGTH:
+        tail: Bytes[_SUFFIX_LENGTH] = convert(slice(description, length - _SUFFIX_LENGTH, _SUFFIX_LENGTH), Bytes[_SUFFIX_LENGTH])
+        if extract32(tail, 0, output_type=uint256) >> 160 == _PROPOSER_MARKER:
+            # The 40 digits as two words of ASCII: characters 0-31, and 32-39
+            # padded on the left with "0"s. Each word is checked and
+            # converted byte-parallel (SWAR): no loop over characters.
+            words: uint256[2] = [
+                extract32(tail, 12, output_type=uint256),
+                (extract32(tail, 20, output_type=uint256) & _LOW_8_BYTES) | _ZEROS_ABOVE_8_BYTES,
+            ]
+            named: uint256 = 0
+            well_formed: bool = True
+            for w: uint256 in words:
+                lower: uint256 = w | _BYTES_20  # A-F -> a-f
+                # The high bit of each byte is set iff the byte is in range
+                # (every byte is < 0x80, so the per-byte sums cannot carry).
+                digit: uint256 = unsafe_add(w, _BYTES_50) & ~unsafe_add(w, _BYTES_46) & _BYTES_80
+                letter: uint256 = unsafe_add(lower, _BYTES_1F) & ~unsafe_add(lower, _BYTES_19) & _BYTES_80
+                if w & _BYTES_80 != 0 or digit | letter != _BYTES_80:
+                    well_formed = False
+                    break
+                # A nibble is the low 4 bits, + 9 for a letter; then pairs of
+                # nibbles become bytes and the bytes close up: 32 digits ->
+                # 128 bits (the padded word's "0"s give zeros above 32 bits).
+                x: uint256 = unsafe_add(w & _BYTES_0F, unsafe_mul(letter >> 7, 9))
+                x = (x | (x >> 4)) & _LANES_16
+                x = (x | (x >> 8)) & _LANES_32
+                x = (x | (x >> 16)) & _LANES_64
+                x = (x | (x >> 32)) & _LANES_128
+                x = (x | (x >> 64)) & _LOW_128
+                named = (named << 32) | x
+            assert not well_formed or named == convert(msg.sender, uint256), "governor: restricted proposer"
     now: uint256 = block.timestamp
     threshold: uint256 = self.proposal_threshold
     if threshold != 0:
         assert staticcall token.get_past_votes(msg.sender, now - 1) >= threshold, \
             "governor: proposer votes below threshold"
 
-    proposal_id: uint256 = self._hash_proposal(targets, values, calldatas, keccak256(description))
+    # Inlined (as in queue/execute/cancel): an internal call would copy the arrays into
+    # its own frame, past this one's, and pay for that memory.
+    proposal_id: uint256 = convert(keccak256(abi_encode(targets, values, calldatas, keccak256(description))), uint256)
     assert self._core[proposal_id] == 0, "governor: proposal already exists"
     vote_start: uint256 = now + self.voting_delay
     vote_end: uint256 = vote_start + self.voting_period
@@ -384,7 +439,7 @@ def queue(
     @param description_hash keccak256 of the description.
     @return uint256 The proposal id.
     """
-    proposal_id: uint256 = self._hash_proposal(targets, values, calldatas, description_hash)
+    proposal_id: uint256 = convert(keccak256(abi_encode(targets, values, calldatas, description_hash)), uint256)
     assert self._state(proposal_id) == _SUCCEEDED, "governor: proposal not successful"
     delay: uint256 = staticcall timelock.get_minimum_delay()
     eta: uint256 = block.timestamp + delay
@@ -416,7 +471,7 @@ def execute(
     @param description_hash keccak256 of the description.
     @return uint256 The proposal id.
     """
-    proposal_id: uint256 = self._hash_proposal(targets, values, calldatas, description_hash)
+    proposal_id: uint256 = convert(keccak256(abi_encode(targets, values, calldatas, description_hash)), uint256)
     state: uint8 = self._state(proposal_id)
     assert state != _EXPIRED, "governor: proposal expired"
     assert state == _QUEUED, "governor: proposal not queued"
@@ -453,7 +508,7 @@ def cancel(
     @param description_hash keccak256 of the description.
     @return uint256 The proposal id.
     """
-    proposal_id: uint256 = self._hash_proposal(targets, values, calldatas, description_hash)
+    proposal_id: uint256 = convert(keccak256(abi_encode(targets, values, calldatas, description_hash)), uint256)
     state: uint8 = self._state(proposal_id)
     assert state != _CANCELED and state != _EXPIRED and state != _EXECUTED, "governor: proposal is final"
     proposer: address = self._proposers[proposal_id]
@@ -544,7 +599,7 @@ def hash_proposal(
     @notice The proposal id, computed as OpenZeppelin's Governor does.
     @return uint256 keccak256(abi.encode(targets, values, calldatas, description_hash)).
     """
-    return self._hash_proposal(targets, values, calldatas, description_hash)
+    return convert(keccak256(abi_encode(targets, values, calldatas, description_hash)), uint256)
 
 
 @external
@@ -769,17 +824,6 @@ def _quorum_at(timepoint: uint256, numerator: uint256) -> uint256:
 
 
 @internal
-@pure
-def _hash_proposal(
-    targets: DynArray[address, _ACTIONS_ARG_BOUND],
-    values: DynArray[uint256, _ACTIONS_ARG_BOUND],
-    calldatas: DynArray[Bytes[MAX_CALLDATA_BYTES], _ACTIONS_ARG_BOUND],
-    description_hash: bytes32,
-) -> uint256:
-    return convert(keccak256(abi_encode(targets, values, calldatas, description_hash)), uint256)
-
-
-@internal
 @view
 def _action_salt(proposal_id: uint256, index: uint256) -> bytes32:
     """
@@ -798,37 +842,6 @@ def _operation_id(target: address, amount: uint256, payload: Bytes[MAX_CALLDATA_
          no predecessor.
     """
     return keccak256(abi_encode(target, amount, payload, empty(bytes32), salt))
-
-
-@internal
-@pure
-def _is_valid_description_for_proposer(proposer: address, description: String[MAX_DESCRIPTION_BYTES]) -> bool:
-    """
-    @dev True unless the description ends in "#proposer=0x" + 40 hex digits
-         naming someone else (OpenZeppelin's rule: a malformed suffix is no
-         restriction).
-    """
-    length: uint256 = len(description)
-    if length < _SUFFIX_LENGTH:
-        return True
-    start: uint256 = length - _SUFFIX_LENGTH
-    if keccak256(slice(description, start, 12)) != keccak256(_PROPOSER_SUFFIX):
-        return True
-    digits: Bytes[40] = convert(slice(description, start + 12, 40), Bytes[40])
-    named: uint256 = 0
-    for i: uint256 in range(40):
-        char: uint256 = convert(slice(digits, i, 1), uint256)
-        nibble: uint256 = 0
-        if char >= 48 and char <= 57:  # 0-9
-            nibble = char - 48
-        elif char >= 97 and char <= 102:  # a-f
-            nibble = char - 87
-        elif char >= 65 and char <= 70:  # A-F
-            nibble = char - 55
-        else:
-            return True
-        named = (named << 4) | nibble
-    return named == convert(proposer, uint256)
 
 
 @internal
