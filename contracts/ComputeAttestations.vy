@@ -92,7 +92,7 @@ VERIFIER_MANAGER_ROLE: public(constant(bytes32)) = keccak256("VERIFIER_MANAGER_R
 
 # The bounds of IComputeVerifier (interface constants are not importable).
 MAX_INPUTS: public(constant(uint256)) = 8
-MAX_PROOF_BYTES: public(constant(uint256)) = 16_384
+MAX_PROOF_BYTES: public(constant(uint256)) = 1_024
 MAX_BPS: public(constant(uint256)) = 10_000
 # Every input keeps at least 1 % of the result's revenue ...
 MIN_SHARE_BPS: public(constant(uint256)) = 100
@@ -116,6 +116,8 @@ _SHA2_256: constant(uint256) = 18
 # The registry's `register_for` takes one parent more than it allows (for a
 # clear revert reason); the hub never sends more than 1 + MAX_INPUTS.
 _PARENTS_ARG_BOUND: constant(uint256) = 17
+# Room for a registry revert reason to pass on.
+_REVERT_BYTES: constant(uint256) = 256
 
 
 event JobAccepted:
@@ -192,24 +194,32 @@ def submit(job: IComputeAttestations.Job, proof: Bytes[MAX_PROOF_BYTES]) -> uint
             and the datasets with the job's upstream shares.
     @dev Anyone may submit (a relayer, the attester, the owner): everything
          that matters is in the job and covered by the verifier's evidence.
-         The consumer, if any, is called last with CONSUMER_GAS; its failure
-         is logged, not raised.
+         The result is registered before the inputs' kinds and listing are
+         read and before the verifier is asked: the registry reads the same
+         slots (it checks that parents exist), so the hub's reads are warm,
+         and any failure reverts the registration with the rest. A failed
+         registration is explained with the hub's own reason where it has
+         one ("attest: unknown model", "attest: output already registered",
+         ...), else with the registry's. The consumer, if any, is called last
+         with CONSUMER_GAS; its failure is logged, not raised.
     @param job The job.
-    @param proof The verifier's evidence (a signature, nothing for a
-           finalized optimistic claim, a zk proof and its public inputs).
+    @param proof The verifier's evidence: a signature for the signed
+           verifier, nothing for the optimistic and zk verifiers (their
+           evidence is taken in their own transactions).
     @return uint256 The result's asset id.
     """
-    ref: IComputeVerifier.JobRef = self._check(job)
-    assert staticcall IComputeVerifier(job.verifier).verify(ref, proof), "attest: verifier rejected the job"
-
-    parents: DynArray[uint256, _PARENTS_ARG_BOUND] = [job.model_id]
-    shares: DynArray[uint16, _PARENTS_ARG_BOUND] = [job.model_share_bps]
-    for i: uint256 in range(len(job.dataset_ids), bound=MAX_INPUTS):
-        parents.append(job.dataset_ids[i])
-        shares.append(job.dataset_shares_bps[i])
-    result_id: uint256 = extcall registry.register_for(
-        job.owner, job.output_cid, _KIND_RESULT, job.metadata_cid, job.licence_id, parents, shares, job.royalty_bps
+    assert self.verifier_approved[job.verifier], "attest: verifier not approved"
+    params_key: uint256 = self._check_terms(job)
+    result_id: uint256 = self._register(job)
+    self._check_inputs(job)
+    ref: IComputeVerifier.JobRef = IComputeVerifier.JobRef(
+        job_hash=self._job_hash(job),
+        model_id=job.model_id,
+        dataset_ids=job.dataset_ids,
+        params_key=params_key,
+        output_id=result_id,
     )
+    assert staticcall IComputeVerifier(job.verifier).verify(ref, proof), "attest: verifier rejected the job"
     log JobAccepted(job_hash=ref.job_hash, result_id=result_id, verifier=job.verifier, params_cid=job.params_cid,
                     metadata_cid=job.metadata_cid)
 
@@ -228,28 +238,39 @@ def submit(job: IComputeAttestations.Job, proof: Bytes[MAX_PROOF_BYTES]) -> uint
 @internal
 @view
 def _check(job: IComputeAttestations.Job) -> IComputeVerifier.JobRef:
+    """
+    @dev Everything `submit` checks except the verifier, without writing.
+    """
     assert self.verifier_approved[job.verifier], "attest: verifier not approved"
+    params_key: uint256 = self._check_terms(job)
+    output_id: uint256 = self._output_id(job.output_cid)
+    assert not self._exists(output_id), "attest: output already registered"
+    self._check_inputs(job)
+    return IComputeVerifier.JobRef(
+        job_hash=self._job_hash(job),
+        model_id=job.model_id,
+        dataset_ids=job.dataset_ids,
+        params_key=params_key,
+        output_id=output_id,
+    )
+
+
+@internal
+@view
+def _check_terms(job: IComputeAttestations.Job) -> uint256:
+    """
+    @dev The checks that need no registry read: counts, owner, consumer,
+         shares, duplicates, the params CID's framing.
+    @return uint256 The params CID's key.
+    """
     count: uint256 = len(job.dataset_ids)
     assert count != 0, "attest: no input datasets"
     assert len(job.dataset_shares_bps) == count, "attest: datasets and shares differ in length"
     assert job.owner != empty(address), "attest: zero owner"
     if job.consumer != empty(address):
         assert job.consumer.is_contract, "attest: consumer is not a contract"
-
-    output: cid.ParsedCid = cid.parse(job.output_cid)
-    output_id: uint256 = self._key(job.output_cid, output)
-    assert not self._exists(output_id), "attest: output already registered"
-    params_key: uint256 = self._key(job.params_cid, cid.parse(job.params_cid))
-
     total: uint256 = convert(job.model_share_bps, uint256)
     assert total >= MIN_SHARE_BPS, "attest: share below minimum"
-    exists: bool = False
-    kind: uint256 = 0
-    exists, kind = self._lookup(job.model_id)
-    assert exists, "attest: unknown model"
-    assert kind == _KIND_MODEL, "attest: not a model"
-    assert not staticcall registry.is_delisted(job.model_id), "attest: model delisted"
-
     for i: uint256 in range(count, bound=MAX_INPUTS):
         dataset: uint256 = job.dataset_ids[i]
         assert dataset != job.model_id, "attest: duplicate input"
@@ -258,20 +279,58 @@ def _check(job: IComputeAttestations.Job) -> IComputeVerifier.JobRef:
         share: uint256 = convert(job.dataset_shares_bps[i], uint256)
         assert share >= MIN_SHARE_BPS, "attest: share below minimum"
         total += share
+    assert total <= MAX_UPSTREAM_BPS, "attest: upstream shares over cap"
+    return self._key(job.params_cid, cid.parse(job.params_cid))
+
+
+@internal
+@view
+def _check_inputs(job: IComputeAttestations.Job):
+    """
+    @dev The model must be a listed model; each dataset a listed dataset, or
+         a listed result of an earlier job (pipelines).
+    """
+    exists: bool = False
+    kind: uint256 = 0
+    exists, kind = self._lookup(job.model_id)
+    assert exists, "attest: unknown model"
+    assert kind == _KIND_MODEL, "attest: not a model"
+    assert not staticcall registry.is_delisted(job.model_id), "attest: model delisted"
+    for dataset: uint256 in job.dataset_ids:
         exists, kind = self._lookup(dataset)
         assert exists, "attest: unknown dataset"
-        # A result of an earlier job may feed a later one (pipelines).
         assert kind == _KIND_DATASET or kind == convert(_KIND_RESULT, uint256), "attest: input is not a dataset"
         assert not staticcall registry.is_delisted(dataset), "attest: dataset delisted"
-    assert total <= MAX_UPSTREAM_BPS, "attest: upstream shares over cap"
 
-    return IComputeVerifier.JobRef(
-        job_hash=self._job_hash(job),
-        model_id=job.model_id,
-        dataset_ids=job.dataset_ids,
-        params_key=params_key,
-        output_id=output_id,
+
+@internal
+def _register(job: IComputeAttestations.Job) -> uint256:
+    parents: DynArray[uint256, _PARENTS_ARG_BOUND] = [job.model_id]
+    shares: DynArray[uint16, _PARENTS_ARG_BOUND] = [job.model_share_bps]
+    for i: uint256 in range(len(job.dataset_ids), bound=MAX_INPUTS):
+        parents.append(job.dataset_ids[i])
+        shares.append(job.dataset_shares_bps[i])
+    success: bool = False
+    response: Bytes[_REVERT_BYTES] = b""
+    success, response = raw_call(
+        registry.address,
+        abi_encode(job.owner, job.output_cid, _KIND_RESULT, job.metadata_cid, job.licence_id, parents, shares,
+                   job.royalty_bps, method_id=method_id(
+                       "register_for(address,bytes,uint8,bytes,uint16,uint256[],uint16[],uint16)")),
+        max_outsize=_REVERT_BYTES,
+        revert_on_failure=False,
     )
+    if not success:
+        # Give the hub's reason if there is one, else pass the registry's on.
+        self._check(job)
+        raw_revert(response)
+    return extract32(response, 0, output_type=uint256)
+
+
+@internal
+@view
+def _output_id(output_cid: Bytes[cid.MAX_CID_BYTES]) -> uint256:
+    return self._key(output_cid, cid.parse(output_cid))
 
 
 @internal

@@ -58,7 +58,7 @@ PARAMS_MANAGER_ROLE: public(constant(bytes32)) = keccak256("PARAMS_MANAGER_ROLE"
 
 # IComputeVerifier's bounds (interface constants are not importable).
 MAX_INPUTS: constant(uint256) = 8
-MAX_PROOF_BYTES: constant(uint256) = 16_384
+MAX_PROOF_BYTES: constant(uint256) = 1_024
 
 UNCLAIMED: public(constant(uint8)) = 0
 PENDING: public(constant(uint8)) = 1

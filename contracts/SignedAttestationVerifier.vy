@@ -60,7 +60,7 @@ ATTESTER_MANAGER_ROLE: public(constant(bytes32)) = keccak256("ATTESTER_MANAGER_R
 
 # IComputeVerifier's bounds (interface constants are not importable).
 MAX_INPUTS: constant(uint256) = 8
-MAX_PROOF_BYTES: constant(uint256) = 16_384
+MAX_PROOF_BYTES: constant(uint256) = 1_024
 
 DOMAIN_NAME: public(constant(String[50])) = "cidhub compute attestations"
 DOMAIN_VERSION: public(constant(String[20])) = "1"

@@ -4,11 +4,14 @@
 @notice Accepts a job proved in zero knowledge. Each model is compiled to a
         circuit with its own generated verifier contract (EZKL: one
         Halo2Verifier per circuit); the DAO records which verifier checks
-        which model. The adapter checks that the proof's public inputs commit
-        to the job's model, datasets, parameters and output, then forwards
-        the proof and the public inputs to the model's verifier.
-@dev Proof = abi.encode(bytes zkProof, uint256[] instances), with the
-     instances laid out as
+        which model. `prove` checks that the proof's public inputs commit to
+        the job's model, datasets, parameters and output, forwards the proof
+        and the public inputs to the model's verifier, and records the job as
+        proved; `verify` then answers the hub. `prove_and_submit` does both
+        in one transaction.
+@dev Proofs are kilobytes, so they travel to `prove`, not through the hub
+     (whose proof argument is kept small: every submission pays for its
+     bound in memory). The public inputs are laid out as
 
        [ model_hi, model_lo,
          dataset_1_hi, dataset_1_lo, ..., dataset_n_hi, dataset_n_lo,
@@ -19,11 +22,14 @@
      where x_hi = x >> 128 and x_lo = x & (2**128 - 1) for each 256-bit key:
      the AssetRegistry id of the model and of each dataset, and the
      registry-style key of the params and output CIDs (the sha2-256 digest,
-     or keccak256 of the multihash). 128-bit limbs are valid BN254 scalars
-     and lose nothing. A real circuit must expose these hashes as public
-     inputs in this order (e.g. by hashing its model file, input files and
-     output in-circuit, or by taking them as public instances the prover
-     commits to), and its verifier must match IZkVerifier.
+     or keccak256 of the multihash). For a file imported as one raw block
+     (a `raw` CIDv1, files up to 1 MiB with cidhub's default profile) the
+     key is sha256 of the file's bytes. 128-bit limbs are valid BN254
+     scalars and lose nothing. A real circuit must constrain these instances
+     to be the hashes of the weights it evaluates, the inputs it reads, the
+     parameters it uses and the output it writes (in-circuit hashing), in
+     this order; a circuit that merely copies them through proves nothing
+     about them. Its verifier contract must match IZkVerifier.
 @custom:security The verifier is called with STATICCALL and a revert, a
                  false, or a malformed answer are all a rejection. Only
                  CIRCUIT_MANAGER_ROLE (the DAO) maps models to verifiers.
@@ -37,6 +43,8 @@ initializes: access_control
 
 from .interfaces import IComputeVerifier
 implements: IComputeVerifier
+
+from .interfaces import IComputeAttestations
 
 exports: (
     access_control.DEFAULT_ADMIN_ROLE,
@@ -54,13 +62,19 @@ CIRCUIT_MANAGER_ROLE: public(constant(bytes32)) = keccak256("CIRCUIT_MANAGER_ROL
 
 # IComputeVerifier's bounds (interface constants are not importable).
 MAX_INPUTS: constant(uint256) = 8
-MAX_PROOF_BYTES: constant(uint256) = 16_384
+MAX_PROOF_BYTES: constant(uint256) = 1_024
 
-# Within the hub's MAX_PROOF_BYTES once abi-encoded with the instances.
 MAX_ZK_PROOF_BYTES: public(constant(uint256)) = 12_288
 MAX_INSTANCES: public(constant(uint256)) = 64
 _LIMB_MASK: constant(uint256) = (1 << 128) - 1
 _VERIFY_PROOF: constant(Bytes[4]) = method_id("verifyProof(bytes,uint256[])")
+
+
+event ProofAccepted:
+    job_hash: indexed(bytes32)
+    model_id: indexed(uint256)
+    circuit: indexed(address)
+    prover: address
 
 
 event CircuitSet:
@@ -69,32 +83,57 @@ event CircuitSet:
     manager: indexed(address)
 
 
+hub: public(immutable(IComputeAttestations))
 circuit_of: public(HashMap[uint256, address])
+# the circuit verifier that accepted each proved job
+proven_by: public(HashMap[bytes32, address])
 
 
 @deploy
-def __init__():
+def __init__(hub_: IComputeAttestations):
     """
+    @param hub_ The ComputeAttestations this adapter serves (it checks jobs
+           and computes their hashes).
     @dev The deployer receives DEFAULT_ADMIN_ROLE only.
     """
     access_control.__init__()
+    hub = hub_
 
 
 @external
-@view
-def verify(ref: IComputeVerifier.JobRef, proof: Bytes[MAX_PROOF_BYTES]) -> bool:
+def prove(job: IComputeAttestations.Job, zk_proof: Bytes[MAX_ZK_PROOF_BYTES],
+          instances: DynArray[uint256, MAX_INSTANCES]) -> bytes32:
     """
-    @notice True if `proof` is a valid proof, for the job's model circuit, of
-            public inputs that commit to the job; reverts otherwise.
-    @param ref The job's hash and ids.
-    @param proof abi.encode(bytes zkProof, uint256[] instances).
-    @return bool True.
+    @notice Checks a zero-knowledge proof of `job` and records it; then
+            ComputeAttestations.submit(job, b"") accepts the job.
+    @param job A job naming this adapter as its verifier.
+    @param zk_proof The proof, as the model's circuit verifier takes it.
+    @param instances The public inputs; they must commit to the job (see the
+           module docstring) and may carry the circuit's own after that.
+    @return bytes32 The job hash.
     """
+    return self._prove(job, zk_proof, instances)
+
+
+@external
+def prove_and_submit(job: IComputeAttestations.Job, zk_proof: Bytes[MAX_ZK_PROOF_BYTES],
+                     instances: DynArray[uint256, MAX_INSTANCES]) -> uint256:
+    """
+    @notice `prove`, then ComputeAttestations.submit in the same transaction.
+    @return uint256 The result's asset id.
+    """
+    self._prove(job, zk_proof, instances)
+    return extcall hub.submit(job, b"")
+
+
+@internal
+def _prove(job: IComputeAttestations.Job, zk_proof: Bytes[MAX_ZK_PROOF_BYTES],
+           instances: DynArray[uint256, MAX_INSTANCES]) -> bytes32:
+    assert job.verifier == self, "attest: job names another verifier"
+    # The hub checks the job (assets, output, shares) and computes its hash.
+    ref: IComputeVerifier.JobRef = staticcall hub.check_job(job)
     zk: address = self.circuit_of[ref.model_id]
     assert zk != empty(address), "attest: no circuit for the model"
-    zk_proof: Bytes[MAX_ZK_PROOF_BYTES] = b""
-    instances: DynArray[uint256, MAX_INSTANCES] = []
-    zk_proof, instances = abi_decode(proof, (Bytes[MAX_ZK_PROOF_BYTES], DynArray[uint256, MAX_INSTANCES]))
 
     count: uint256 = len(ref.dataset_ids)
     assert len(instances) >= 2 * (count + 3), "attest: too few public inputs"
@@ -114,6 +153,26 @@ def verify(ref: IComputeVerifier.JobRef, proof: Bytes[MAX_PROOF_BYTES]) -> bool:
         revert_on_failure=False,
     )
     assert success and len(response) == 32 and convert(response, uint256) == 1, "attest: proof rejected"
+    self.proven_by[ref.job_hash] = zk
+    log ProofAccepted(job_hash=ref.job_hash, model_id=ref.model_id, circuit=zk, prover=msg.sender)
+    return ref.job_hash
+
+
+@external
+@view
+def verify(ref: IComputeVerifier.JobRef, proof: Bytes[MAX_PROOF_BYTES]) -> bool:
+    """
+    @notice True if the job was proved with the circuit its model still has;
+            reverts otherwise.
+    @dev A circuit the DAO replaces or removes (e.g. found unsound) stops
+         vouching for proofs recorded but not yet submitted.
+    @param ref The job.
+    @param proof Unused (the proof was checked by `prove`); send b"".
+    @return bool True.
+    """
+    circuit: address = self.proven_by[ref.job_hash]
+    assert circuit != empty(address), "attest: job not proved"
+    assert circuit == self.circuit_of[ref.model_id], "attest: circuit changed since the proof"
     return True
 
 
