@@ -26,7 +26,7 @@ from typing import BinaryIO, Final
 
 from multiformats import multihash
 
-from cidhub.cid import CID, CidLike, cid_from_bytes, cid_to_bytes, parse_cid
+from cidhub.cid import CID, CidLike, cid_from_bytes, cid_to_bytes, digest_of, parse_cid
 from cidhub.errors import CarError, CidError, UnixfsError
 from cidhub.unixfs import (
     Block,
@@ -300,7 +300,7 @@ def verify_block(cid: CidLike, data: bytes) -> None:
     """Raise :class:`CarError` unless ``data`` hashes to ``cid``'s digest."""
     parsed = parse_cid(cid)
     code = parsed.hashfun.code
-    expected = bytes(parsed.raw_digest)
+    expected = digest_of(parsed)
     if code == 0x12:
         actual = hashlib.sha256(data).digest()
     elif code == 0x00:

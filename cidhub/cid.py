@@ -143,7 +143,7 @@ def to_v0(value: CidLike) -> CID:
     cid = parse_cid(value)
     if cid.version == 0:
         return cid
-    if cid.codec.code != DAG_PB or cid.hashfun.code != SHA2_256 or len(cid.raw_digest) != 32:
+    if cid.codec.code != DAG_PB or cid.hashfun.code != SHA2_256 or len(digest_of(cid)) != 32:
         raise CidError(
             f"{cid} has no CIDv0 form: CIDv0 requires codec dag-pb and a sha2-256 digest, "
             f"this is {cid.codec.name} / {cid.hashfun.name}"
@@ -152,8 +152,19 @@ def to_v0(value: CidLike) -> CID:
 
 
 def digest_of(value: CidLike) -> bytes:
-    """Raw hash digest (e.g. the 32 sha2-256 bytes) with no multihash header."""
-    return bytes(parse_cid(value).raw_digest)
+    """Raw hash digest (e.g. the 32 sha2-256 bytes) with no multihash header.
+
+    Read from the multihash bytes rather than ``CID.raw_digest``: that property raises and
+    catches a TypeError inside multiformats, and the traceback keeps the caller's frame (and
+    the block it was verifying) alive until the cycle collector runs, which made verifying a
+    large DAG grow memory by tens of MiB.
+    """
+    cid = value if isinstance(value, CID) else parse_cid(value)
+    multihash_bytes = bytes(cid.digest)
+    label = str(cid)
+    _, pos = _read_varint(multihash_bytes, 0, "hash function", label)
+    size, pos = _read_varint(multihash_bytes, pos, "digest length", label)
+    return multihash_bytes[pos : pos + size]
 
 
 def multihash_of(value: CidLike) -> bytes:
@@ -191,8 +202,8 @@ def describe_cid(value: CidLike) -> dict[str, object]:
         "codec_code": cid.codec.code,
         "multihash": cid.hashfun.name,
         "multihash_code": cid.hashfun.code,
-        "digest_size": len(cid.raw_digest),
-        "digest_hex": bytes(cid.raw_digest).hex(),
+        "digest_size": len(digest_of(cid)),
+        "digest_hex": digest_of(cid).hex(),
         "binary_hex": bytes(cid).hex(),
         "base32_v1": str(to_base32_v1(cid)),
         "base58btc_v0": v0,

@@ -13,7 +13,7 @@ from typing import Iterable, Sequence
 
 from multiformats import CID
 
-from cidhub.cid import SHA2_256, cid_to_bytes, make_cid, parse_cid
+from cidhub.cid import SHA2_256, cid_to_bytes, digest_of, make_cid, parse_cid
 from cidhub.errors import CidError, CidhubError
 
 MAX_PARENTS = 16
@@ -110,8 +110,9 @@ class AssetRecord:
 def asset_id_for(cid: CID | str | bytes) -> int:
     """The asset id the registry gives a CID: the sha2-256 digest, else keccak256(multihash)."""
     parsed = parse_cid(cid)
-    if parsed.hashfun.code == SHA2_256 and len(parsed.raw_digest) == 32:
-        return int.from_bytes(parsed.raw_digest, "big")
+    digest = digest_of(parsed)
+    if parsed.hashfun.code == SHA2_256 and len(digest) == 32:
+        return int.from_bytes(digest, "big")
     from eth_utils import keccak
 
     return int.from_bytes(keccak(bytes(parsed.digest)), "big")
@@ -157,17 +158,17 @@ class Registration:
         content = cid_to_bytes(self.content_cid)
         if len(content) > MAX_CID_BYTES:
             raise RegistrationError(f"content CID is {len(content)} bytes; the registry takes at most {MAX_CID_BYTES}")
-        if not any(bytes(self.content_cid.raw_digest)):
+        if not any(digest_of(self.content_cid)):
             raise RegistrationError("content CID has an all-zero digest")
         if self.content_cid.codec.code > MAX_CODEC:
             raise RegistrationError(f"content codec 0x{self.content_cid.codec.code:x} is outside the registry's range")
         md = self.metadata_cid
-        if md.hashfun.code != SHA2_256 or len(md.raw_digest) != 32:
+        if md.hashfun.code != SHA2_256 or len(digest_of(md)) != 32:
             raise RegistrationError(
                 f"metadata CID {md} uses {md.hashfun.name}; the registry prints tokenURI from a sha2-256 digest, "
                 "so add the metadata card with a sha2-256 profile"
             )
-        if not any(bytes(md.raw_digest)):
+        if not any(digest_of(md)):
             raise RegistrationError("metadata CID has an all-zero digest")
         if not 0 <= self.licence_id <= MAX_LICENCE_ID:
             raise RegistrationError(f"licence id {self.licence_id} must be between 0 and {MAX_LICENCE_ID}")
