@@ -15,10 +15,9 @@ MODE_BURN: constant(uint256) = 2
 
 mode: public(uint256)
 calls: public(uint256)
-last_job_hash: public(bytes32)
-last_result_id: public(uint256)
-last_verifier: public(address)
-last_caller: public(address)
+# keccak256(abi_encode(job_hash, result_id, verifier, msg.sender)) of the last call: one slot,
+# so that recording fits in the hub's gas cap
+last_call: public(bytes32)
 gas_seen: public(uint256)
 _sink: HashMap[uint256, uint256]
 
@@ -37,7 +36,4 @@ def on_job_accepted(job_hash: bytes32, result_id: uint256, verifier: address):
             self._sink[i] = i + 1
     self.gas_seen = msg.gas
     self.calls += 1
-    self.last_job_hash = job_hash
-    self.last_result_id = result_id
-    self.last_verifier = verifier
-    self.last_caller = msg.sender
+    self.last_call = keccak256(abi_encode(job_hash, result_id, verifier, msg.sender))

@@ -45,7 +45,7 @@ def _reverts_without_source_traces(chain):
 
     provider._handle_execution_reverted = reasons_only
     yield
-    del provider._handle_execution_reverted
+    provider._handle_execution_reverted = original
 
 
 @pytest.fixture(scope="session")
