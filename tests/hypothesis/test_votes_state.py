@@ -1,0 +1,208 @@
+"""Stateful property test of HubToken's votes (contracts/modules/votes.vy) against a plain-Python model.
+
+Random sequences of transfers, delegations (to oneself, to others, to nobody), mints, burns and
+clock advances run on anvil, some of them inside an already used timepoint (anvil lets
+consecutive blocks share a timestamp, as the checkpoint code must expect). After every step:
+
+- balances, delegates and every account's votes match the model;
+- the sum of all accounts' votes equals the delegated supply (balances of accounts that have a
+  delegate), and the total supply matches;
+- past votes and past total supply never change once their timepoint is over: every timepoint
+  the machine has seen is looked up again and compared with the model's value at the end of that
+  timepoint and with the chain's own first answer.
+
+Profiles (env HYPOTHESIS_PROFILE): `ci` (default: 10 examples x 20 steps, ~15 s) and `deep`
+(200 x 50). Every example starts from the same chain state: snapshot in `@initialize()`,
+restore in `teardown()`. Reads go in one JSON-RPC batch per step.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+
+ZERO = "0x0000000000000000000000000000000000000000"
+HUB = 10**18
+ACTORS = ("creator", "buyer", "other", "attacker")
+INITIAL = {"creator": 500 * HUB, "buyer": 300 * HUB, "other": 200 * HUB, "attacker": 0}
+
+_COMMON = dict(deadline=None, print_blob=True,
+               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+MACHINE_SETTINGS = {
+    "ci": settings(max_examples=10, stateful_step_count=20, **_COMMON),
+    "deep": settings(max_examples=200, stateful_step_count=50, **_COMMON),
+}
+
+
+def _profile() -> str:
+    """Register `ci`/`deep` unless another module has (its budgets are its own: this machine
+    applies MACHINE_SETTINGS itself), and return the name the environment asks for."""
+    for name, profile in MACHINE_SETTINGS.items():
+        try:
+            settings.get_profile(name)
+        except InvalidArgument:
+            settings.register_profile(name, profile)
+    name = os.environ.get("HYPOTHESIS_PROFILE", "ci")
+    return name if name in MACHINE_SETTINGS else "ci"
+
+
+PROFILE = _profile()
+amounts = st.one_of(st.integers(0, 3), st.integers(0, 1_000 * HUB))
+
+
+@dataclass
+class Model:
+    balances: dict[str, int] = field(default_factory=lambda: dict(INITIAL))
+    delegates: dict[str, str | None] = field(default_factory=lambda: dict.fromkeys(ACTORS))  # actor -> actor name
+    # timepoint -> (votes by actor, total supply) at the end of that timepoint (so far)
+    history: dict[int, tuple[dict[str, int], int]] = field(default_factory=dict)
+
+    def votes(self) -> dict[str, int]:
+        votes = dict.fromkeys(ACTORS, 0)
+        for actor, delegate in self.delegates.items():
+            if delegate is not None:
+                votes[delegate] += self.balances[actor]
+        return votes
+
+    @property
+    def total(self) -> int:
+        return sum(self.balances.values())
+
+    def delegated_supply(self) -> int:
+        return sum(self.balances[a] for a, d in self.delegates.items() if d is not None)
+
+
+class VotesStateMachine(RuleBasedStateMachine):
+    """Set by the test: the token (deployer is its minter), accounts by actor, the minter, Ape's
+    chain manager, and a web3 contract for batched reads."""
+
+    token = None
+    accounts: dict = {}
+    minter = None
+    chain = None
+    w3 = None
+    w3_token = None
+
+    def __init__(self):
+        super().__init__()
+        self.model = Model()
+        self.snapshot_id = None
+        self.first_answers: dict[tuple[int, str], int] = {}  # (timepoint, actor or "total") -> value
+
+    def address(self, actor: str | None) -> str:
+        return ZERO if actor is None else self.accounts[actor].address
+
+    def record(self, receipt) -> None:
+        """The model's state is the state at the end of this transaction's timepoint (so far)."""
+        timestamp = self.chain.provider.get_block(receipt.block_number).timestamp
+        self.model.history[timestamp] = (self.model.votes(), self.model.total)
+
+    # ------------------------------------------------------------ lifecycle
+
+    @initialize()
+    def take_snapshot(self):
+        self.snapshot_id = self.chain.snapshot()
+        self.chain.mine(deltatime=5)
+        head = self.chain.blocks.head.timestamp
+        self.model.history[head] = (self.model.votes(), self.model.total)
+
+    def teardown(self):
+        if self.snapshot_id is not None:
+            self.chain.restore(self.snapshot_id)
+
+    # ------------------------------------------------------------ rules
+
+    @rule(sender=st.sampled_from(ACTORS), receiver=st.sampled_from(ACTORS), amount=amounts,
+          same_timepoint=st.booleans())
+    def transfer(self, sender, receiver, amount, same_timepoint):
+        amount = min(amount, self.model.balances[sender])
+        if same_timepoint:
+            self.chain.pending_timestamp = self.chain.blocks.head.timestamp
+        receipt = self.token.transfer(self.address(receiver), amount, sender=self.accounts[sender])
+        self.model.balances[sender] -= amount
+        self.model.balances[receiver] += amount
+        self.record(receipt)
+
+    @rule(actor=st.sampled_from(ACTORS), delegatee=st.sampled_from((*ACTORS, None)))
+    def delegate(self, actor, delegatee):
+        receipt = self.token.invoke_transaction("delegate", self.address(delegatee), sender=self.accounts[actor])
+        self.model.delegates[actor] = delegatee
+        self.record(receipt)
+
+    @rule(receiver=st.sampled_from(ACTORS), amount=amounts)
+    def mint(self, receiver, amount):
+        receipt = self.token.mint(self.address(receiver), amount, sender=self.minter)
+        self.model.balances[receiver] += amount
+        self.record(receipt)
+
+    @rule(actor=st.sampled_from(ACTORS), amount=amounts)
+    def burn(self, actor, amount):
+        amount = min(amount, self.model.balances[actor])
+        receipt = self.token.burn(amount, sender=self.accounts[actor])
+        self.model.balances[actor] -= amount
+        self.record(receipt)
+
+    @rule(seconds=st.sampled_from((1, 2, 12, 600)))
+    def advance(self, seconds):
+        self.chain.mine(deltatime=seconds)
+        head = self.chain.blocks.head.timestamp
+        self.model.history[head] = (self.model.votes(), self.model.total)
+
+    # ------------------------------------------------------------ invariants
+
+    @invariant()
+    def present_and_past_match_the_model(self):
+        head = self.chain.blocks.head.timestamp
+        past = sorted(t for t in self.model.history if t < head)
+        functions = self.w3_token.functions
+        with self.w3.batch_requests() as batch:
+            for actor in ACTORS:
+                batch.add(functions.balanceOf(self.address(actor)))
+                batch.add(functions.delegates(self.address(actor)))
+                batch.add(functions.get_votes(self.address(actor)))
+            batch.add(functions.totalSupply())
+            for timepoint in past:
+                batch.add(functions.get_past_total_supply(timepoint))
+                for actor in ACTORS:
+                    batch.add(functions.get_past_votes(self.address(actor), timepoint))
+            results = iter(batch.execute())
+
+        model_votes = self.model.votes()
+        chain_votes = {}
+        for actor in ACTORS:
+            assert next(results) == self.model.balances[actor], actor
+            assert next(results) == self.address(self.model.delegates[actor]), actor
+            chain_votes[actor] = next(results)
+            assert chain_votes[actor] == model_votes[actor], actor
+        assert next(results) == self.model.total
+        # The conservation law of delegation.
+        assert sum(chain_votes.values()) == self.model.delegated_supply()
+
+        for timepoint in past:
+            votes, total = self.model.history[timepoint]
+            answers = {"total": next(results), **{actor: next(results) for actor in ACTORS}}
+            assert answers["total"] == total, timepoint
+            for actor in ACTORS:
+                assert answers[actor] == votes[actor], (timepoint, actor)
+            for key, value in answers.items():
+                # Once a timepoint is over, its answer never changes.
+                assert self.first_answers.setdefault((timepoint, key), value) == value, (timepoint, key)
+
+
+def test_votes_state_machine(project, chain, deployer, creator, buyer, other, attacker):
+    actors = dict(zip(ACTORS, (creator, buyer, other, attacker)))
+    token = project.HubToken.deploy([a.address for a in actors.values()], [INITIAL[n] for n in ACTORS], deployer,
+                                    sender=deployer)
+    abi = [json.loads(entry.model_dump_json(by_alias=True)) for entry in token.contract_type.abi]
+    w3 = chain.provider.web3
+
+    machine = VotesStateMachine
+    machine.token, machine.accounts, machine.minter, machine.chain = token, actors, deployer, chain
+    machine.w3, machine.w3_token = w3, w3.eth.contract(address=token.address, abi=abi)
+    run_state_machine_as_test(machine, settings=MACHINE_SETTINGS[PROFILE])
