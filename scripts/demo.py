@@ -16,6 +16,7 @@ from ape.cli import ConnectedProviderCommand
 from cidhub.chain import list_assets
 from cidhub.demo_market import run_market_demo
 from cidhub.deploy import deploy_suite, write_deployment
+from cidhub.governance_demo import run_governance_demo
 from cidhub.node.demo import run_ipfs_demo
 from cidhub.output import print_table, short_hex
 from cidhub.publish import AlreadyRegisteredError, PublishRequest, format_asset_id, publish
@@ -30,9 +31,11 @@ SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 def cli(ecosystem, network, data_dir):
     deployer, curator, data_owner, model_owner, co_author, *buyers = accounts.test_accounts[:8]
     click.secho(f"1. deploy on {ecosystem.name}:{network.name} (chain {chain.chain_id})", bold=True)
+    # hand_over=False: the operator runs the market demo with its bootstrap roles; the DAO part at
+    # the end hands every lever to the timelock and governs from there.
     deployment = deploy_suite(project, deployer, curator=curator.address, fee_manager=deployer.address,
                               token_manager=deployer.address, ecosystem=ecosystem.name, network=network.name,
-                              chain_id=chain.chain_id)
+                              chain_id=chain.chain_id, hand_over=False)
     path = write_deployment(deployment)
     registry = project.AssetRegistry.at(deployment.address_of("AssetRegistry"))
     market = project.Marketplace.at(deployment.address_of("Marketplace"))
@@ -79,6 +82,8 @@ def cli(ecosystem, network, data_dir):
                         model_owner=model_owner, co_author=co_author, buyers=buyers, dataset=dataset.asset_id,
                         base=base.asset_id, derived=derived.asset_id, names=names)
         run_ipfs_demo(registry, accounts.test_accounts[8], store, parent=derived.asset_id)
+        run_governance_demo(project, deployment, deployer=deployer, members=[curator, data_owner, model_owner, co_author],
+                            relayer=buyers[0], delist=dataset.asset_id, names=names)
     finally:
         if temp:
             shutil.rmtree(temp, ignore_errors=True)
