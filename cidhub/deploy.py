@@ -139,6 +139,10 @@ SUITE_ROLES: dict[str, tuple[str, ...]] = {
     "Marketplace": ("DEFAULT_ADMIN_ROLE", "FEE_MANAGER_ROLE", "TOKEN_MANAGER_ROLE"),
     "HubToken": (OWNER, MINTER),
     "HubTimelock": ("DEFAULT_ADMIN_ROLE", "PROPOSER_ROLE", "CANCELLER_ROLE", "EXECUTOR_ROLE"),
+    "ComputeAttestations": ("DEFAULT_ADMIN_ROLE", "VERIFIER_MANAGER_ROLE"),
+    "SignedAttestationVerifier": ("DEFAULT_ADMIN_ROLE", "ATTESTER_MANAGER_ROLE"),
+    "OptimisticVerifier": ("DEFAULT_ADMIN_ROLE", "ARBITER_ROLE", "PARAMS_MANAGER_ROLE"),
+    "ZkVerifierAdapter": ("DEFAULT_ADMIN_ROLE", "CIRCUIT_MANAGER_ROLE"),
 }
 
 # Once the DAO runs the suite, every role above is the timelock's alone, except these, which make
@@ -149,6 +153,7 @@ ROLE_HOLDERS: dict[tuple[str, str], str] = {
     ("HubTimelock", "PROPOSER_ROLE"): "HubGovernor",
     ("HubTimelock", "CANCELLER_ROLE"): "HubGovernor",
     ("HubTimelock", "EXECUTOR_ROLE"): "HubGovernor",
+    ("AssetRegistry", "REGISTRAR_ROLE"): "ComputeAttestations",
 }
 
 
@@ -172,7 +177,8 @@ def deploy_suite(project: Any, deployer: Any, *, curator: str | None = None, reg
                  admin: str | None = None, treasury: str | None = None, fee_bps: int = DEFAULT_FEE_BPS,
                  fee_manager: str | None = None, token_manager: str | None = None,
                  ecosystem: str, network: str, chain_id: int, governance: Any = None,
-                 allocations: Sequence[tuple[str, int]] | None = None, hand_over: bool = True) -> Deployment:
+                 allocations: Sequence[tuple[str, int]] | None = None, hand_over: bool = True,
+                 attestation: Any = None) -> Deployment:
     """Deploy the DAO (HubToken, HubTimelock, HubGovernor), the registry and the marketplace, and
     hand every lever of SUITE_ROLES to the DAO: the deployer keeps nothing.
 
@@ -184,6 +190,7 @@ def deploy_suite(project: Any, deployer: Any, *, curator: str | None = None, reg
     deployer). ``hand_over=False`` leaves the deployer admin with the working roles it was given
     (the demo does the hand-over later with :func:`cidhub.governance.hand_over`).
     """
+    from cidhub.attest_chain import deploy_attestations
     from cidhub.governance import GovernanceConfig, deploy_dao
     from cidhub.governance import hand_over as hand_over_levers
 
@@ -192,6 +199,8 @@ def deploy_suite(project: Any, deployer: Any, *, curator: str | None = None, reg
     market = project.Marketplace.deploy(registry, treasury or admin or dao.timelock.address, fee_bps, sender=deployer)
     contracts = {"HubTimelock": dao.timelock, "HubToken": dao.token, "HubGovernor": dao.governor,
                  "AssetRegistry": registry, "Marketplace": market}
+    # The compute-attestation hook (hub + verifiers); `attestation` is a cidhub.attest_chain.AttestationSetup.
+    contracts.update(deploy_attestations(project, deployer, registry, attestation))
     grants = [
         (registry, "CURATOR_ROLE", curator),
         (registry, "REGISTRAR_ROLE", registrar),
@@ -204,7 +213,8 @@ def deploy_suite(project: Any, deployer: Any, *, curator: str | None = None, reg
     records = {name: _record(c) for name, c in contracts.items()}
     first_block = min(r.block for r in records.values())
     if hand_over:
-        holders = {DAO_CONTRACT: admin or dao.timelock.address, "HubGovernor": dao.governor.address}
+        holders = {DAO_CONTRACT: admin or dao.timelock.address, "HubGovernor": dao.governor.address,
+                   "ComputeAttestations": contracts["ComputeAttestations"].address}
         hand_over_levers(contracts, deployer, holders, from_block=first_block)
     deployment = Deployment(
         ecosystem=ecosystem,

@@ -7,6 +7,7 @@ import click
 from ape import chain, project
 from ape.cli import ConnectedProviderCommand, account_option
 
+from cidhub.attest_chain import attest_options
 from cidhub.deploy import deploy_suite, write_deployment
 from cidhub.governance import dao_options
 from cidhub.output import machine_output, print_json, print_table
@@ -23,15 +24,16 @@ from cidhub.output import machine_output, print_json, print_table
 @click.option("--fee-manager", help="Address granted FEE_MANAGER_ROLE besides the DAO (default: only the DAO).")
 @click.option("--token-manager", help="Address granted TOKEN_MANAGER_ROLE besides the DAO (default: only the DAO).")
 @dao_options
+@attest_options
 @click.option("--json", "as_json", is_flag=True, help="Print the deployment record as JSON.")
 def cli(ecosystem, network, account, curator, registrar, admin, treasury, fee_bps, fee_manager, token_manager,
-        as_json, governance, allocations):
+        as_json, governance, allocations, attestation):
     machine_output(as_json)
     deployment = deploy_suite(
         project, account, curator=curator, registrar=registrar, admin=admin,
         treasury=treasury, fee_bps=fee_bps, fee_manager=fee_manager,
         token_manager=token_manager, ecosystem=ecosystem.name, network=network.name, chain_id=chain.chain_id,
-        governance=governance, allocations=allocations,
+        governance=governance, allocations=allocations, attestation=attestation,
     )
     path = write_deployment(deployment)
     if as_json:
