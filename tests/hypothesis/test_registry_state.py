@@ -551,7 +551,3 @@ def test_model_asset_id__matches_cidhub():
     ):
         assert model_asset_id(cid) == asset_id_for(cid)
 
-
-@pytest.fixture(scope="module", autouse=True)
-def _set_up_before_isolation(registry, curator, creator, buyer, other, attacker):
-    """Deploy and resolve accounts before Ape's per-test snapshot (avoids re-basing it)."""

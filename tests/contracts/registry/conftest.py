@@ -9,12 +9,13 @@ from cidhub.registry import Kind
 from . import cids
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def new_asset(registry, creator):
     """Factory: register an asset and return its id, read from the `AssetRegistered` event.
 
     Cheaper than the shared `register_asset` (no call trace for `return_value`), for tests
-    that only need assets to exist.
+    that only need assets to exist. Module-scoped so that module-scoped fixtures can register
+    their assets once per module (Ape restores the chain to that state before every test).
     """
 
     def _new_asset(
@@ -45,11 +46,3 @@ def new_asset(registry, creator):
 
     return _new_asset
 
-
-@pytest.fixture(scope="module", autouse=True)
-def _set_up_before_isolation(registry, deployer, dao, curator, creator, buyer, registrar, attacker, other):
-    """Deploy the registry and resolve every role account before Ape's per-test snapshot.
-
-    Tests pick accounts by name (`request.getfixturevalue`); a broader-scoped fixture first
-    requested inside a test makes Ape re-base its isolation snapshots, which is slow.
-    """

@@ -21,28 +21,26 @@ MALFORMED = [
     ("codec-three-continuation-bytes", b"\x01\x80\x80\x80", "cid: varint too long"),
     ("hash-varint-cut", b"\x01\x55\x92\x80", "cid: truncated"),
     ("version-2", b"\x02\x55\x12\x20" + DIGEST, "cid: unsupported version"),
-    ("version-0-explicit", b"\x00\x55\x12\x20" + DIGEST, "cid: unsupported version"),
     ("v0-one-byte-short", b"\x12\x20" + DIGEST[:31], "cid: unsupported version"),
     ("v0-one-byte-long", b"\x12\x20" + DIGEST + b"\x01", "cid: unsupported version"),
     ("text-not-binary", b"bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e", "cid: unsupported version"),
     ("zero-digest-length", b"\x01\x55\x12\x00", "cid: bad digest length"),
     ("digest-length-65", b"\x01\x55\x13\x41" + bytes(range(1, 66)), "cid: bad digest length"),
-    ("digest-length-127", b"\x01\x55\x13\x7f" + DIGEST, "cid: bad digest length"),
     ("digest-one-short", b"\x01\x55\x12\x20" + DIGEST[:31], "cid: digest length mismatch"),
     ("digest-one-long", b"\x01\x55\x12\x20" + DIGEST + b"\x01", "cid: digest length mismatch"),
     ("digest-missing", b"\x01\x55\x12\x20", "cid: digest length mismatch"),
     ("codec-4-byte-varint", b"\x01\x80\x80\x80\x01\x12\x20" + DIGEST, "cid: varint too long"),
-    ("hash-4-byte-varint", b"\x01\x55\xff\xff\xff\x7f\x20" + DIGEST, "cid: varint too long"),
     ("length-4-byte-varint", b"\x01\x55\x12\xa0\x80\x80\x00" + DIGEST, "cid: varint too long"),
     ("codec-padded-varint", b"\x01\xd5\x00\x12\x20" + DIGEST, "cid: non-minimal varint"),
-    ("codec-zero-padded-varint", b"\x01\x80\x00\x12\x20" + DIGEST, "cid: non-minimal varint"),
     ("hash-padded-varint", b"\x01\x55\x92\x00\x20" + DIGEST, "cid: non-minimal varint"),
     ("length-padded-3-byte-varint", b"\x01\x55\x12\xa0\x80\x00" + DIGEST, "cid: non-minimal varint"),
 ]
 IDS = [case[0] for case in MALFORMED]
-# The whole table runs through `asset_id_of` (the cheapest entry point); the transactions get
-# one case per reason, since every entry point calls the same `cid.parse`.
+# The whole table runs through `asset_id_of` (the cheapest entry point: each revert costs Ape a
+# trace analysis); the content CID of `register` gets one case per reason and the metadata card
+# two, since every entry point calls the same `cid.parse`.
 ONE_PER_REASON = list({reason: (name, data, reason) for name, data, reason in MALFORMED}.values())
+METADATA_CASES = [case for case in MALFORMED if case[0] in ("three-bytes", "digest-one-short")]
 
 
 @pytest.mark.parametrize("_name, data, reason", ONE_PER_REASON, ids=[case[0] for case in ONE_PER_REASON])
@@ -51,7 +49,7 @@ def test_register__malformed_content_cid__reverts(registry, creator, _name, data
         registry.register(data, 0, cids.metadata(), 0, [], [], 0, sender=creator)
 
 
-@pytest.mark.parametrize("_name, data, reason", ONE_PER_REASON, ids=[case[0] for case in ONE_PER_REASON])
+@pytest.mark.parametrize("_name, data, reason", METADATA_CASES, ids=[case[0] for case in METADATA_CASES])
 def test_register__malformed_metadata_cid__reverts(registry, creator, _name, data, reason):
     with ape.reverts(reason):
         registry.register(cids.sha256_v1(), 0, data, 0, [], [], 0, sender=creator)

@@ -8,7 +8,7 @@ import pytest
 from . import cids
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def asset_id(new_asset):
     return new_asset(royalty_bps=1_234, licence_id=99, parents=[new_asset()], shares=[700])
 

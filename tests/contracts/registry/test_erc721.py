@@ -12,7 +12,7 @@ from . import cids
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def token(new_asset, buyer):
     parent = new_asset(sender=buyer)
     return new_asset(
@@ -172,6 +172,18 @@ def test_transferFrom__version_links_preserved(registry, creator, buyer, token):
 
     assert registry.latest_version(token) == linked.asset_id
     assert registry.previous_version(linked.asset_id) == token
+
+
+@pytest.mark.parametrize("function", ["transferFrom", "safeTransferFrom", "approve"])
+def test_transfer_and_approve__with_ether__revert(registry, creator, buyer, token, function):
+    # Non-payable on purpose: the registry has no way to return ether sent with them.
+    args = (buyer, token) if function == "approve" else (creator, buyer, token)
+
+    with ape.reverts():
+        getattr(registry, function)(*args, sender=creator, value=1)
+
+    assert registry.ownerOf(token) == creator
+    assert registry.getApproved(token) == ZERO_ADDRESS
 
 
 # ---------------------------------------------------------------- safeTransferFrom

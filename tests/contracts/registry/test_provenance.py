@@ -20,7 +20,7 @@ def _parents(registry, asset_id):
     return [(p.asset_id, p.share_bps) for p in registry.parents_of(asset_id)]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def three_parents(new_asset, buyer):
     # Parents may belong to anyone: provenance is not ownership.
     return [new_asset(), new_asset(sender=buyer), new_asset(cid=cids.CONTENT_FORMS["v1-blake3"]())]
@@ -47,6 +47,11 @@ def test_register__parents__provenance_recorded_event(registry, creator, three_p
     assert list(event.shares_bps) == shares
     (registered,) = tx.decode_logs(registry.AssetRegistered)
     assert registered.asset_id == child
+
+
+@pytest.fixture(scope="module")
+def sixteen(new_asset):
+    return [new_asset() for _ in range(MAX_PARENTS)]
 
 
 def test_register__no_parents__no_provenance_event(registry, creator):
@@ -76,8 +81,8 @@ def test_register__shares_over_100_percent__reverts(registry, creator, three_par
         _register(registry, creator, three_parents, shares)
 
 
-def test_register__16_parents__accepted_with_every_share(registry, creator, new_asset):
-    parents = [new_asset() for _ in range(MAX_PARENTS)]
+def test_register__16_parents__accepted_with_every_share(registry, creator, sixteen):
+    parents = sixteen
     shares = [600 + i for i in range(MAX_PARENTS)]  # distinct, so a mixed-up slot shows; sum 9,720
 
     child, tx = _register(registry, creator, parents, shares)
@@ -89,9 +94,9 @@ def test_register__16_parents__accepted_with_every_share(registry, creator, new_
     assert registry.asset(child).parent_count == MAX_PARENTS
 
 
-def test_register__16_parents_with_full_width_shares__packed_without_overlap(registry, creator, new_asset):
-    # Every 16-bit share slot at its maximum value that still sums <= 10,000 in one slot, zero elsewhere.
-    parents = [new_asset() for _ in range(MAX_PARENTS)]
+def test_register__16_parents_with_full_width_shares__packed_without_overlap(registry, creator, sixteen):
+    # One slot at the full 10,000 and the others zero, for the first, a middle and the last slot.
+    parents = sixteen
     for slot in (0, 7, MAX_PARENTS - 1):
         shares = [0] * MAX_PARENTS
         shares[slot] = MAX_BPS

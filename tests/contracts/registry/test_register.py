@@ -31,6 +31,7 @@ def test_register__each_cid_form__mints_to_sender_under_documented_id(registry, 
     assert registry.ownerOf(asset_id) == creator
     assert registry.balanceOf(creator) == balance_before + 1
     assert registry.cid_of(asset_id) == content
+    assert registry.asset(asset_id).content_cid == content
     assert registry.asset_id_of(content) == asset_id
 
 

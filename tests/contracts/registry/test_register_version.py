@@ -18,7 +18,7 @@ def _version(registry, previous_id, sender, content=None, parents=(), shares=())
     return cids.expected_id(content), tx
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def v1(new_asset):
     return new_asset(kind=Kind.MODEL)
 

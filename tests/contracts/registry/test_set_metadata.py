@@ -15,7 +15,7 @@ def _token_uri(metadata: bytes) -> str:
     return "ipfs://" + str(CID.decode(metadata).set(version=1, base="base32"))
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def asset_id(new_asset, buyer):
     # Every aux field set to something recognisable, so a clobbered bit shows.
     parents = [new_asset(sender=buyer), new_asset(sender=buyer)]

@@ -75,16 +75,7 @@ def test_asset_id_of__same_digest_other_hash_function__not_found(registry, new_a
     assert registry.asset_id_of(cids.v1(cids.RAW, cids.BLAKE3, raw_digest)) == 0
 
 
-# ---------------------------------------------------------------- cid_of / metadata_cid_of
-
-
-@pytest.mark.parametrize("form", list(cids.CONTENT_FORMS))
-def test_cid_of__returns_cid_as_registered(registry, new_asset, form):
-    content = cids.CONTENT_FORMS[form]()
-    asset_id = new_asset(cid=content)
-
-    assert registry.cid_of(asset_id) == content
-    assert registry.asset(asset_id).content_cid == content
+# ---------------------------------------------------------------- metadata_cid_of (cid_of: test_register.py)
 
 
 @pytest.mark.parametrize("form", list(cids.METADATA_FORMS))
