@@ -11,8 +11,10 @@ revert reason) must be the model's; after every step, for each token:
 and every pool, every balance, every payee's ERC-20 wallet, every licence expiry and `has_access`
 (as time moves) equal the model's.
 
-Profiles (env HYPOTHESIS_PROFILE): `ci` (default, ~20 examples x 25 steps) and `deep`. They are
-this module's own settings objects, so they neither need nor disturb profiles registered elsewhere.
+Budgets (env HYPOTHESIS_PROFILE): `ci` (default, 20 examples of up to 25 steps, ~45 s) and `deep`
+(300 x 80). They are this module's own settings objects, passed to run_state_machine_as_test, so
+they work whether or not another module registered global `ci` / `deep` profiles, and do not
+change those profiles for anyone else.
 Calls the model says must revert are checked with a raw `eth_call` (Ape's revert tracing costs
 ~0.5 s a call); everything else is a real transaction with its time pinned to the model's clock.
 """
@@ -59,6 +61,7 @@ SETTINGS = settings(
     PROFILES.get(os.environ.get("HYPOTHESIS_PROFILE", "ci"), PROFILES["ci"]),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
+    print_blob=True,
 )
 
 FEE_BPS = 250
