@@ -23,14 +23,20 @@ import os
 from collections import Counter
 from dataclasses import dataclass, field
 
-import pytest
 from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
 from eth_utils import function_signature_to_4byte_selector, keccak, to_checksum_address
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 from multiformats import CID
 from registry_strategies import (
     MAX_BPS,
@@ -60,23 +66,23 @@ MACHINE_SETTINGS = {
 }
 
 
-def _register_profiles() -> str:
-    """Register `ci` and `deep` unless another module already has, load the one the
-    environment names, and return the name whose budget this machine uses."""
+def _select_settings() -> settings:
+    """Register the `ci` and `deep` profiles (unless another module already has) and return this
+    machine's budget for the profile named by HYPOTHESIS_PROFILE (default `ci`).
+
+    The budget is this module's own settings object, passed to `run_state_machine_as_test`: it
+    holds whichever module registered the names first, and loading a profile globally here would
+    change the defaults of every other hypothesis test in the session.
+    """
     for name, profile in MACHINE_SETTINGS.items():
         try:
             settings.get_profile(name)
         except InvalidArgument:
             settings.register_profile(name, profile)
-    name = os.environ.get("HYPOTHESIS_PROFILE", "ci")
-    try:
-        settings.load_profile(name)
-    except InvalidArgument:
-        name = "ci"
-    return name if name in MACHINE_SETTINGS else "ci"
+    return MACHINE_SETTINGS.get(os.environ.get("HYPOTHESIS_PROFILE", "ci"), MACHINE_SETTINGS["ci"])
 
 
-PROFILE = _register_profiles()
+MACHINE_BUDGET = _select_settings()
 
 ACTORS = ("creator", "buyer", "other", "attacker")
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
@@ -169,7 +175,8 @@ class Model:
     def add(self, cid, owner, kind, metadata, parents, shares, previous=0) -> Asset:
         asset_id = model_asset_id(cid)
         root = self.assets[previous].root if previous else asset_id
-        asset = Asset(asset_id, cid, len(self.assets), owner, kind, list(zip(parents, shares)), metadata, root, previous)
+        parent_pairs = list(zip(parents, shares))
+        asset = Asset(asset_id, cid, len(self.assets), owner, kind, parent_pairs, metadata, root, previous)
         self.assets[asset_id] = asset
         if previous:
             self.latest[root] = asset_id
@@ -530,7 +537,7 @@ def test_registry_state_machine(registry, chain, curator, creator, buyer, other,
 
     machine.outcomes = Counter()
 
-    run_state_machine_as_test(machine, settings=MACHINE_SETTINGS[PROFILE])
+    run_state_machine_as_test(machine, settings=MACHINE_BUDGET)
 
     print("\n".join(f"{count:6d}  {outcome}" for outcome, count in sorted(machine.outcomes.items())))
     # The run must have exercised every kind of state change, not just passed vacuously.

@@ -7,7 +7,6 @@ keccak256(multihash). The registry never sees the content, so a registrant choos
 
 from __future__ import annotations
 
-import ape
 import pytest
 from eth_utils import keccak
 
@@ -42,7 +41,9 @@ def test_ids__squatting_cid_takes_the_long_cids_id(registry, attacker, long_cid,
     assert _register(registry, attacker, squatting_cid) == cids.expected_id(long_cid)
 
 
-@pytest.mark.xfail(strict=True, reason=COLLISION + ": asset_id_of(unregistered blake3 CID) returns the squatter's asset")
+@pytest.mark.xfail(
+    strict=True, reason=COLLISION + ": asset_id_of(unregistered blake3 CID) returns the squatter's asset"
+)
 def test_asset_id_of__unregistered_long_cid_after_squatting_sha256__zero(registry, attacker, long_cid, squatting_cid):
     squatter = _register(registry, attacker, squatting_cid)
 

@@ -59,8 +59,14 @@ def test_registration__built_in_python__registers_under_its_id(registry, creator
 REFUSED = {
     "royalty-over-cap": (dict(royalty_bps=2_501), "registry: royalty over cap"),
     "zero-content-digest": (dict(content=cids.sha256_v1(cids.RAW, bytes(32))), "registry: zero digest"),
-    "metadata-blake3": (dict(metadata=cids.v1(cids.RAW, cids.BLAKE3, cids.digest())), "registry: metadata cid must be sha2-256"),
-    "too-many-parents": (dict(parents=list(range(1, MAX_PARENTS + 2)), shares=[0] * (MAX_PARENTS + 1)), "registry: too many parents"),
+    "metadata-blake3": (
+        dict(metadata=cids.v1(cids.RAW, cids.BLAKE3, cids.digest())),
+        "registry: metadata cid must be sha2-256",
+    ),
+    "too-many-parents": (
+        dict(parents=list(range(1, MAX_PARENTS + 2)), shares=[0] * (MAX_PARENTS + 1)),
+        "registry: too many parents",
+    ),
     "duplicate-parent": (dict(parents="dup", shares=[1, 1]), "registry: duplicate parent"),
     "shares-over": (dict(parents="two", shares=[5_000, 5_001]), "registry: shares over 100%"),
 }
@@ -84,5 +90,6 @@ def test_registration_validate__refuses_what_contract_refuses(registry, creator,
         )
     with ape.reverts(reason):
         registry.register(
-            args["content"], 0, args["metadata"], 0, args["parents"], args["shares"], args["royalty_bps"], sender=creator
+            args["content"], 0, args["metadata"], 0, args["parents"], args["shares"], args["royalty_bps"],
+            sender=creator,
         )

@@ -13,7 +13,8 @@ ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 
 
 def _register(registry, sender, content, *, kind=Kind.MODEL, metadata=None, licence_id=3, royalty_bps=100):
-    return registry.register(content, int(kind), metadata or cids.metadata(), licence_id, [], [], royalty_bps, sender=sender)
+    metadata = metadata or cids.metadata()
+    return registry.register(content, int(kind), metadata, licence_id, [], [], royalty_bps, sender=sender)
 
 
 @pytest.mark.parametrize("form", list(cids.CONTENT_FORMS))

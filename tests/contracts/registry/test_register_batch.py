@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ape
-import pytest
 
 from cidhub.registry import MAX_BATCH, Kind
 

@@ -120,7 +120,7 @@ def test_tokenURI__codec_varint_boundaries__rfc4648_base32(registry, new_asset, 
 
 
 def test_tokenURI__known_vector(registry, new_asset):
-    # "hello world" as a raw-leaf CIDv1 (TOOLCHAIN.md's vector): bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e
+    # "hello world" as a raw-leaf CIDv1, the vector in TOOLCHAIN.md.
     text = "bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e"
     asset_id = new_asset(metadata=bytes(CID.decode(text)))
 
@@ -232,7 +232,8 @@ def test_royaltyInfo__price_so_large_the_product_overflows__reverts(registry, ne
 
 
 def _interface_id(*signatures: str) -> str:
-    selector = reduce(lambda a, b: a ^ b, (int.from_bytes(function_signature_to_4byte_selector(s), "big") for s in signatures))
+    selectors = (int.from_bytes(function_signature_to_4byte_selector(s), "big") for s in signatures)
+    selector = reduce(lambda a, b: a ^ b, selectors)
     return "0x" + selector.to_bytes(4, "big").hex()
 
 
@@ -261,7 +262,11 @@ INTERFACES = {
 }
 
 
-@pytest.mark.parametrize("interface_id", ["0x01ffc9a7", "0x80ac58cd", "0x5b5e139f", "0x2a55205a", "0x49064906", "0x7965db0b"])
+@pytest.mark.parametrize(
+    "interface_id",
+    ["0x01ffc9a7", "0x80ac58cd", "0x5b5e139f", "0x2a55205a", "0x49064906", "0x7965db0b"],
+    ids=["erc165", "erc721", "erc721-metadata", "erc2981", "erc4906", "access-control"],
+)
 def test_supportsInterface__implemented__true(registry, interface_id):
     assert registry.supportsInterface(interface_id) is True
 
@@ -304,9 +309,8 @@ def test_constants__match_cidhub_and_docs(registry):
     assert registry.MAX_BATCH() == MAX_BATCH
     assert registry.MAX_BPS() == MAX_BPS
     assert registry.MAX_ROYALTY_BPS() == MAX_ROYALTY_BPS
-    assert [registry.KIND_DATASET(), registry.KIND_MODEL(), registry.KIND_CODE(), registry.KIND_RESULT(), registry.KIND_OTHER()] == [
-        int(k) for k in Kind
-    ]
+    kinds = [registry.KIND_DATASET(), registry.KIND_MODEL(), registry.KIND_CODE(), registry.KIND_RESULT()]
+    assert kinds + [registry.KIND_OTHER()] == [int(kind) for kind in Kind]
     assert registry.CURATOR_ROLE() == keccak(text="CURATOR_ROLE")
     assert registry.REGISTRAR_ROLE() == keccak(text="REGISTRAR_ROLE")
     assert registry.DEFAULT_ADMIN_ROLE() == bytes(32)
