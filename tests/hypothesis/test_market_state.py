@@ -12,7 +12,7 @@ and every pool, every balance, every payee's ERC-20 wallet, every licence expiry
 (as time moves) equal the model's.
 
 Budgets (env HYPOTHESIS_PROFILE): `ci` (default, 20 examples of up to 25 steps, ~45 s) and `deep`
-(300 x 80). They are this module's own settings objects, passed to run_state_machine_as_test, so
+(200 x 60, ~20 min). They are this module's own settings objects, passed to run_state_machine_as_test, so
 they work whether or not another module registered global `ci` / `deep` profiles, and do not
 change those profiles for anyone else.
 Calls the model says must revert are checked with a raw `eth_call` (Ape's revert tracing costs
@@ -55,7 +55,7 @@ from market_model import ETH, MAX_BPS, MarketModel, Revert  # noqa: E402
 
 PROFILES = {
     "ci": settings(max_examples=20, stateful_step_count=25),
-    "deep": settings(max_examples=300, stateful_step_count=80),
+    "deep": settings(max_examples=200, stateful_step_count=60),
 }
 SETTINGS = settings(
     PROFILES.get(os.environ.get("HYPOTHESIS_PROFILE", "ci"), PROFILES["ci"]),

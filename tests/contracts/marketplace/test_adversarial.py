@@ -157,10 +157,10 @@ def test_hostile_payee__as_treasury__sales_continue(market, payee, dao, buyer, o
     assert market.pending(asset_id, ETH) == 2 * PRICE * 9 // 10
 
 
-@pytest.mark.parametrize("mode", [REVERT, BURN_GAS])
+@pytest.mark.parametrize("mode", [REVERT, BURN_GAS, REENTER])
 def test_hostile_payee__owns_parent_and_child__distribution_climbs(market, registry, payee, creator, buyer, attacker,
                                                                    make_offer, new_asset, mode):
-    hostile = payee(mode)
+    hostile = payee(mode, market, market.withdraw.encode_input(ETH))
     parent = new_asset()
     child = new_asset(parents=[parent], shares=[4_000])
     offer_id = make_offer(child, price=PRICE)
@@ -172,6 +172,18 @@ def test_hostile_payee__owns_parent_and_child__distribution_climbs(market, regis
     market.distribute(parent, ETH, [], [], sender=attacker)
 
     assert market.balance_of(hostile, ETH) == PRICE - fee_of(PRICE)
+    assert not hostile.reentry_attempted()  # nothing was pushed to it
+
+
+def test_reentrant_buyer__buy_pushes_nothing__no_callback(market, payee, attacker, make_offer, asset_id):
+    hostile = payee(REENTER, market, market.withdraw.encode_input(ETH))
+    offer_id = make_offer(asset_id, price=PRICE)
+
+    hostile.execute(market, market.buy.encode_input(offer_id, hostile), PRICE, value=PRICE, sender=attacker)
+
+    assert market.licence_of(asset_id, hostile) > 0
+    assert not hostile.reentry_attempted()
+    assert market.pending(asset_id, ETH) == PRICE - fee_of(PRICE)
 
 
 def test_gas_burning_payee__withdrawal_fails_without_touching_balance(market, payee, paid_to, attacker):

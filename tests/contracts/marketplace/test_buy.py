@@ -5,7 +5,7 @@ from __future__ import annotations
 import ape
 import pytest
 
-from .helpers import DAY, ETH, FEE_BPS, PERPETUAL, ZERO_ADDRESS, fee_of, fresh_cid
+from .helpers import DAY, ETH, FEE_BPS, PERPETUAL, U32, U128, ZERO_ADDRESS, fee_of, fresh_cid
 
 PRICE = 10**16
 
@@ -59,6 +59,19 @@ def test_buy__erc20_with_approval__pulls_exact_price(market, usd, buyer, treasur
     assert market.pending(asset_id, usd) == 3 * 10**18 - fee
     assert market.balance_of(treasury, usd) == fee
     assert market.pending(asset_id, ETH) == 0
+
+
+def test_buy__max_price_in_token__exact_accounting(market, usd, deployer, buyer, treasury, make_offer, asset_id):
+    usd.mint(buyer, U128, sender=deployer)
+    offer_id = make_offer(asset_id, token=usd, price=U128, max_licences=U32)
+
+    market.buy(offer_id, buyer, sender=buyer)
+
+    assert market.balance_of(treasury, usd) == fee_of(U128)
+    assert market.pending(asset_id, usd) == U128 - fee_of(U128)
+    assert usd.balanceOf(market) == U128
+    offer = market.offer(offer_id)
+    assert (offer.price, offer.max_licences, offer.sold) == (U128, U32, 1)  # the packed fields did not bleed
 
 
 def test_buy__erc20_without_allowance__reverts_and_records_nothing(market, project, deployer, dao, creator,

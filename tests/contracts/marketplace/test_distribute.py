@@ -116,7 +116,7 @@ def test_distribute__dust__first_recipient_even_with_smallest_weight(market, cre
     assert _balances(market, three) == [1, 488, 489]
 
 
-def test_distribute__max_recipients__every_wei_credited(market, creator, sell, asset_id, accounts):
+def test_distribute__max_recipients__every_wei_credited(market, creator, sell, asset_id):
     recipients = sorted_addresses([f"0x{0x5000 + i:040x}" for i in range(64)])
     weights = [157] * 63 + [10_000 - 157 * 63]
     market.set_split(asset_id, recipients, weights, sender=creator)
