@@ -119,19 +119,31 @@ def _same(a: str, b: str) -> bool:
     return a.lower() == b.lower()
 
 
-def hand_over(contracts: dict[str, Any], deployer: Any, holders: dict[str, str], *, from_block: int,
+def hand_over(contracts: dict[str, Any], deployer: Any, holders: dict[str, str] | None = None, *, from_block: int,
               revoke_others: bool = False) -> None:
     """Give every role of SUITE_ROLES to the holder the table names, then have the deployer renounce.
 
-    ``holders`` maps holder names (``HubTimelock``, ``HubGovernor``) to addresses. With
+    A holder is a suite contract (``HubTimelock``, ``HubGovernor``, or whichever ROLE_HOLDERS
+    names): its address comes from ``contracts``, unless ``holders`` maps its name to another
+    address (``deploy --admin``). With
     ``revoke_others`` the deployer, while still an admin, also revokes every other current holder
     (the demo's bootstrap roles); otherwise roles granted on purpose (``deploy --curator X``) stay
     and `ape run roles` reports them. The deployer renounces last, admin roles after all others.
     """
     me = deployer.address
+    holders = holders or {}
+
+    def holder_of(name: str, role_name: str) -> str:
+        holder_name = expected_holder(name, role_name)
+        if holder_name in holders:
+            return holders[holder_name]
+        if holder_name in contracts:
+            return contracts[holder_name].address
+        raise GovernanceError(f"{name}.{role_name} belongs to {holder_name}, which this deployment does not have")
+
     for name, contract in contracts.items():
         for role_name in SUITE_ROLES.get(name, ()):
-            holder = holders[expected_holder(name, role_name)]
+            holder = holder_of(name, role_name)
             if role_name == OWNER:
                 if not _same(contract.owner(), holder):
                     contract.transfer_ownership(holder, sender=deployer)
@@ -148,7 +160,7 @@ def hand_over(contracts: dict[str, Any], deployer: Any, holders: dict[str, str],
     for name, contract in contracts.items():
         roles = [r for r in SUITE_ROLES.get(name, ()) if r not in (OWNER, MINTER)]
         for role_name in sorted(roles, key=lambda r: r == "DEFAULT_ADMIN_ROLE"):
-            if _same(holders[expected_holder(name, role_name)], me):
+            if _same(holder_of(name, role_name), me):
                 continue
             role = getattr(contract, role_name)()
             if contract.hasRole(role, me):

@@ -66,14 +66,17 @@ def test_deploy__events_announce_the_initial_settings(project, hub_token, timelo
     assert (change.old_timelock, change.new_timelock) == (ZERO, timelock.address)
 
 
-def test_deploy__token_with_block_clock__reverts(project, timelock, deployer):
+# Reverting deployments come from `dao`, which deploys nothing else (see test_token.py).
+
+
+def test_deploy__token_with_block_clock__reverts(project, timelock, deployer, dao):
     token = project.GovBlockClockToken.deploy(sender=deployer)
     with ape.reverts("governor: token clock is not timestamp"):
-        project.HubGovernor.deploy(token, timelock, 1, 1, 0, 0, sender=deployer)
+        project.HubGovernor.deploy(token, timelock, 1, 1, 0, 0, sender=dao)
 
 
-def test_deploy__bad_settings__revert(project, hub_token, timelock, deployer):
+def test_deploy__bad_settings__revert(project, hub_token, timelock, dao):
     with ape.reverts("governor: zero voting period"):
-        project.HubGovernor.deploy(hub_token, timelock, 1, 0, 0, 400, sender=deployer)
+        project.HubGovernor.deploy(hub_token, timelock, 1, 0, 0, 400, sender=dao)
     with ape.reverts("governor: quorum over 100%"):
-        project.HubGovernor.deploy(hub_token, timelock, 1, 1, 0, 10_001, sender=deployer)
+        project.HubGovernor.deploy(hub_token, timelock, 1, 1, 0, 10_001, sender=dao)
