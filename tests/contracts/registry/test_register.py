@@ -36,12 +36,15 @@ def test_register__each_cid_form__mints_to_sender_under_documented_id(registry, 
     assert registry.asset_id_of(content) == asset_id
 
 
-def test_register__sha2_256__returns_digest_as_id(registry, creator):
+def test_register__sha2_256__returns_digest_as_id(registry, creator, register_asset):
+    # Through the shared factory of tests/conftest.py, which returns `tx.return_value`.
     raw_digest = cids.digest()
 
-    tx = _register(registry, creator, cids.sha256_v1(cids.RAW, raw_digest))
+    asset_id, tx = register_asset(cid=cids.sha256_v1(cids.RAW, raw_digest), sender=creator)
 
-    assert tx.return_value == int.from_bytes(raw_digest, "big")
+    assert asset_id == int.from_bytes(raw_digest, "big")
+    (registered,) = tx.decode_logs(registry.AssetRegistered)
+    assert registered.asset_id == asset_id
 
 
 def test_register__long_multihash__returns_keccak_of_multihash(registry, creator):
