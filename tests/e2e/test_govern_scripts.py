@@ -58,13 +58,15 @@ def test_govern__propose_vote_queue_execute(dao, ape_run, workdir, anvil, tmp_pa
         "actions:\n"
         f"  - contract: AssetRegistry\n    function: delist\n    args: [{asset['cid']}, {asset['metadata_cid']}]\n"
         "  - contract: Marketplace\n    function: set_fee\n    args: [100, HubTimelock]\n")
+    nonce = nonce_of(anvil, ADDRESSES[1])
+    dry = json_of(ape_run("govern", "propose", str(proposal_file), "--dry-run", "--account", "TEST::1", "--json"))
+    assert nonce_of(anvil, ADDRESSES[1]) == nonce
     proposed = json_of(ape_run("govern", "propose", str(proposal_file), "--account", "TEST::1", "--json"))
+    assert proposed["proposal_id"] == dry["proposal_id"]  # computed locally exactly as on chain
     short = proposed["proposal_id_hex"][2:12]
 
-    # The CLI's other pre-send checks are tested in process (test_governance_module.py).
-    nonce = nonce_of(anvil, ADDRESSES[1])
-    _fails_cleanly(ape_run("govern", "vote", short, "for", "--account", "TEST::1", check=False), "opens after")
-    assert nonce_of(anvil, ADDRESSES[1]) == nonce
+    # The CLI's pre-send checks (too early, voted twice, not queued...) are tested in process
+    # (tests/contracts/governance/test_governance_module.py); a clean failure end to end below.
     _travel(anvil, DELAY + 1)
     vote = json_of(ape_run("govern", "vote", short, "for", "--reason", "consent", "--account", "TEST::1", "--json"))
     assert int(vote["weight"]) == 1_500_000 * 10**18
