@@ -213,8 +213,6 @@ def test_safeTransferFrom__to_contract_without_receiver_hook__reverts(registry, 
     balance = registry.balanceOf(creator)
 
     with ape.reverts():
-        registry.safeTransferFrom(creator, registry.address, token, sender=creator)
-    with ape.reverts():
         registry.safeTransferFrom(creator, registry.address, token, b"data", sender=creator)
 
     assert registry.ownerOf(token) == creator

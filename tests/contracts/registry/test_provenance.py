@@ -94,7 +94,7 @@ def test_register__16_parents__accepted_with_every_share(registry, creator, sixt
     assert registry.asset(child).parent_count == MAX_PARENTS
 
 
-def test_register__16_parents_with_full_width_shares__packed_without_overlap(registry, creator, sixteen):
+def test_register__16_parents_one_full_share__stored_in_its_slot(registry, creator, sixteen):
     # One slot at the full 10,000 and the others zero, for the first, a middle and the last slot.
     parents = sixteen
     for slot in (0, 7, MAX_PARENTS - 1):

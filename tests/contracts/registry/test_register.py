@@ -152,9 +152,8 @@ def test_register__zero_v0_metadata_digest__reverts(registry, creator):
     "metadata",
     [
         cids.v1(cids.RAW, cids.BLAKE3, cids.digest(32)),
-        cids.v1(cids.RAW, cids.SHA2_256, cids.digest(20)),
     ],
-    ids=["blake3", "sha2-256-truncated-20"],
+    ids=["blake3"],
 )
 def test_register__metadata_not_sha2_256_32__reverts(registry, creator, metadata):
     with ape.reverts("registry: metadata cid must be sha2-256"):

@@ -126,8 +126,8 @@ def test_set_metadata__unknown_asset__reverts(registry, creator, unknown):
 
 @pytest.mark.parametrize(
     "metadata",
-    [cids.CONTENT_FORMS["v1-sha2-512"](), cids.CONTENT_FORMS["v1-sha2-256-truncated-20"]()],
-    ids=["sha2-512", "sha2-256-truncated"],
+    [cids.CONTENT_FORMS["v1-sha2-256-truncated-20"]()],
+    ids=["sha2-256-truncated"],
 )
 def test_set_metadata__not_sha2_256__reverts(registry, creator, asset_id, metadata):
     with ape.reverts("registry: metadata cid must be sha2-256"):
