@@ -230,6 +230,8 @@ class Job:
     @classmethod
     def from_chain(cls, value: Any) -> "Job":
         """From a decoded contract struct (a Claimed event's `job`, a call's argument)."""
+        if isinstance(value, (list, tuple)) and not hasattr(value, "model_id"):
+            value = dict(zip(_ABI_FIELDS, value))  # a plain tuple in ABI order
         get = (lambda k: value[k]) if isinstance(value, dict) else (lambda k: getattr(value, k))
         return cls.build(
             model_id=get("model_id"), dataset_ids=get("dataset_ids"), model_share_bps=get("model_share_bps"),
@@ -238,6 +240,10 @@ class Job:
             verifier=get("verifier"), licence_id=get("licence_id"), royalty_bps=get("royalty_bps"),
             consumer=get("consumer"),
         )
+
+
+_ABI_FIELDS = ("model_id", "dataset_ids", "model_share_bps", "dataset_shares_bps", "params_cid", "output_cid",
+               "metadata_cid", "licence_id", "royalty_bps", "owner", "verifier", "consumer")
 
 
 def _int(value: int | str) -> int:

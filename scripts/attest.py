@@ -57,7 +57,11 @@ def _load(ref: str, contracts: AttestContracts) -> Job:
         try:
             return find_job(contracts, text)
         except AttestError:
-            pass  # maybe a result's asset id
+            try:  # maybe a result's asset id
+                return find_job(contracts, job_hash_of_result(contracts, int(text, 16)))
+            except AttestError:
+                raise AttestError(f"no job {text} on this chain (neither a claimed or accepted job's hash nor an "
+                                  "accepted result's asset id); give the job file") from None
     return find_job(contracts, job_hash_of_result(contracts, parse_asset_ref(text)))
 
 

@@ -1,0 +1,131 @@
+"""End to end: `ape run attest ...` against one anvil, as a user runs it.
+
+A signed job (run -> submit with a TEST attester -> status -> verify from the chain alone), an
+honest optimistic claim (claim -> finalize refused in the window -> time travel -> finalize and
+register), and a forged one (the attester refuses to sign it; a watcher's verify says it does not
+hold, challenges it, the arbiter rejects it, and the challenger withdraws both bonds).
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from pathlib import Path
+
+import pytest
+from e2e_helpers import json_of
+
+from cidhub.attest import Job, job_document, load_job_document
+from cidhub.cid import make_cid
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+# Anvil's (and Ape's test) accounts from the default mnemonic.
+ATTESTER = "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720"  # TEST::9
+ARBITER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"  # TEST::1
+REQUESTER = "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc"  # TEST::5
+WINDOW = 3_600
+
+
+def _rpc(url: str, method: str, params: list) -> object:
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).encode()
+    request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)["result"]
+
+
+def _travel(url: str, seconds: int) -> None:
+    _rpc(url, "evm_increaseTime", [seconds])
+    _rpc(url, "evm_mine", [])
+
+
+@pytest.fixture(scope="module")
+def assets(ape_run):
+    """One deployment for the module (an attester and an arbiter among test accounts) and two assets."""
+    ape_run("deploy", "--account", "TEST::0", "--attester", ATTESTER, "--arbiter", ARBITER,
+            "--challenge-window", str(WINDOW), "--claim-bond", str(10**16), "--json")
+    dataset = json_of(ape_run("publish", str(SAMPLES / "datasets/sensor-readings.csv"), "--kind", "dataset",
+                              "--account", "TEST::3", "--json"))
+    model = json_of(ape_run("publish", str(SAMPLES / "models/anomaly-finetuned.json"), "--kind", "model",
+                            "--account", "TEST::4", "--json"))
+    return dataset, model
+
+
+@pytest.mark.slow  # 16 `ape run`s: ~1.5 min on a quiet machine
+def test_signed_and_optimistic_jobs(workdir, anvil, ape_run, assets):
+    dataset, model = assets
+
+    # Signed: run locally, re-run and sign, submit; the result appears with its provenance.
+    signed = json_of(ape_run("attest", "run", "--model", model["asset_id"], "--data", dataset["cid"],
+                             "--owner", REQUESTER, "--model-share", "2000", "--data-share", "1000",
+                             "--out", "jobs/signed.json", "--json"))
+    assert signed["run"]["rows"] == 48 and (workdir / "jobs/signed.json").exists()
+    accepted = json_of(ape_run("attest", "submit", "jobs/signed.json", "--account", "TEST::5",
+                               "--attester", "TEST::9", "--json"))
+    assert accepted["job_hash"] == signed["job_hash"] and accepted["attester"] == ATTESTER
+    status = json_of(ape_run("attest", "status", signed["job_hash"], "--json"))
+    assert status["accepted"] and status["verifier"] == "signed"
+    assert [(p["asset_id"], p["share_bps"]) for p in status["provenance"]] == [
+        (model["asset_id"], 2000), (dataset["asset_id"], 1000)]
+    # verify from the chain alone: result id -> job hash -> the job rebuilt from events
+    verdict = ape_run("attest", "verify", accepted["result_id"], "--json", check=False)
+    assert verdict.returncode == 0, verdict.stderr
+    assert json_of(verdict)["holds"] is True and json_of(verdict)["job_hash"] == signed["job_hash"]
+    again = ape_run("attest", "submit", "jobs/signed.json", "--account", "TEST::5", "--attester", "TEST::9",
+                    check=False)
+    assert again.returncode != 0 and "output already registered" in again.stderr
+
+    # Optimistic, honest: claimed with other params, finalized after the window.
+    (workdir / "params.json").write_bytes(
+        b'{"fixed_point_decimals":4,"format":"cidhub-score-params-v1","label":"anomaly","score_decimals":4}\n')
+    honest = json_of(ape_run("attest", "run", "--model", model["asset_id"], "--data", dataset["asset_id"],
+                             "--owner", REQUESTER, "--verifier", "optimistic", "--params", "params.json",
+                             "--out", "jobs/honest.json", "--json"))
+    claim = json_of(ape_run("attest", "submit", "jobs/honest.json", "--account", "TEST::5", "--json"))
+    assert claim["bond"] == 10**16
+    early = ape_run("attest", "finalize", "jobs/honest.json", "--account", "TEST::5", check=False)
+    assert early.returncode != 0 and "challenge window is open" in early.stderr
+    refused = ape_run("attest", "challenge", honest["job_hash"], "--account", "TEST::6", check=False)
+    assert refused.returncode != 0 and "the claim holds here" in refused.stderr
+
+    # Optimistic, forged: same job with a made-up output. The attester would not sign it; a
+    # watcher finds it does not hold, challenges, and wins both bonds.
+    job, doc = load_job_document(json.loads((workdir / "jobs/honest.json").read_text()))
+    forged = Job.from_json({**job.to_json(), "output_cid": str(make_cid(1, "raw", b"\x66" * 32))})
+    (workdir / "jobs/forged.json").write_text(json.dumps(job_document(forged, verifier_kind="optimistic")))
+    ape_run("attest", "submit", "jobs/forged.json", "--account", "TEST::7", "--json")
+    bad = ape_run("attest", "verify", forged.job_hash, "--json", check=False)
+    assert bad.returncode == 3 and json_of(bad)["holds"] is False
+    ape_run("attest", "challenge", forged.job_hash, "--account", "TEST::6", "--json")
+    ruling = json_of(ape_run("attest", "resolve", forged.job_hash, "--rejected", "--account", "TEST::1", "--json"))
+    assert ruling["amount"] == 2 * 10**16
+    paid = json_of(ape_run("attest", "withdraw", "--account", "TEST::6", "--json"))
+    assert paid["amount"] == 2 * 10**16
+
+    _travel(anvil, WINDOW + 1)
+    done = json_of(ape_run("attest", "finalize", "jobs/honest.json", "--account", "TEST::5", "--json"))
+    assert done["finalize"]["bond_returned"] == 10**16 and done["accepted"]["verifier"]
+    rows = json_of(ape_run("attest", "status", "--json"))
+    by_hash = {r["job_hash"]: r for r in rows}
+    assert by_hash[honest["job_hash"]]["accepted"] and by_hash[honest["job_hash"]]["claim_status"] == "accepted"
+    assert by_hash[forged.job_hash]["claim_status"] == "rejected" and not by_hash[forged.job_hash]["accepted"]
+    assert by_hash[signed["job_hash"]]["verifier"] == "signed"
+
+
+def test_signed_submit__output_not_reproducible__refused_before_sending(workdir, ape_run, assets):
+    dataset, model = assets
+    json_of(ape_run("attest", "run", "--model", model["cid"], "--data", dataset["cid"], "--owner", REQUESTER,
+                    "--model-share", "3000", "--out", "jobs/base.json", "--json"))
+    job, _ = load_job_document(json.loads((workdir / "jobs/base.json").read_text()))
+    forged = Job.from_json({**job.to_json(), "output_cid": str(make_cid(1, "raw", b"\x77" * 32))})
+    (workdir / "jobs/forged-signed.json").write_text(json.dumps(job_document(forged, verifier_kind="signed")))
+
+    proc = ape_run("attest", "submit", "jobs/forged-signed.json", "--account", "TEST::5", "--attester", "TEST::9",
+                   check=False)
+
+    assert proc.returncode != 0
+    assert "refusing to sign" in proc.stderr and "Traceback" not in proc.stderr
+    unknown = ape_run("attest", "status", "0x" + "ab" * 32, check=False)
+    assert unknown.returncode != 0 and "no job" in unknown.stderr
+    missing = ape_run("attest", "run", "--model", "0x" + "cd" * 32, "--data", dataset["cid"], "--owner", REQUESTER,
+                      check=False)
+    assert missing.returncode != 0 and "is not registered" in missing.stderr
