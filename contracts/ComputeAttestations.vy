@@ -211,7 +211,7 @@ def submit(job: IComputeAttestations.Job, proof: Bytes[MAX_PROOF_BYTES]) -> uint
     assert self.verifier_approved[job.verifier], "attest: verifier not approved"
     params_key: uint256 = self._check_terms(job)
     result_id: uint256 = self._register(job)
-    self._check_inputs(job)
+    self._check_inputs(job.model_id, job.dataset_ids)
     ref: IComputeVerifier.JobRef = IComputeVerifier.JobRef(
         job_hash=self._job_hash(job),
         model_id=job.model_id,
@@ -245,7 +245,7 @@ def _check(job: IComputeAttestations.Job) -> IComputeVerifier.JobRef:
     params_key: uint256 = self._check_terms(job)
     output_id: uint256 = self._output_id(job.output_cid)
     assert not self._exists(output_id), "attest: output already registered"
-    self._check_inputs(job)
+    self._check_inputs(job.model_id, job.dataset_ids)
     return IComputeVerifier.JobRef(
         job_hash=self._job_hash(job),
         model_id=job.model_id,
@@ -285,18 +285,18 @@ def _check_terms(job: IComputeAttestations.Job) -> uint256:
 
 @internal
 @view
-def _check_inputs(job: IComputeAttestations.Job):
+def _check_inputs(model_id: uint256, dataset_ids: DynArray[uint256, MAX_INPUTS]):
     """
     @dev The model must be a listed model; each dataset a listed dataset, or
          a listed result of an earlier job (pipelines).
     """
     exists: bool = False
     kind: uint256 = 0
-    exists, kind = self._lookup(job.model_id)
+    exists, kind = self._lookup(model_id)
     assert exists, "attest: unknown model"
     assert kind == _KIND_MODEL, "attest: not a model"
-    assert not staticcall registry.is_delisted(job.model_id), "attest: model delisted"
-    for dataset: uint256 in job.dataset_ids:
+    assert not staticcall registry.is_delisted(model_id), "attest: model delisted"
+    for dataset: uint256 in dataset_ids:
         exists, kind = self._lookup(dataset)
         assert exists, "attest: unknown dataset"
         assert kind == _KIND_DATASET or kind == convert(_KIND_RESULT, uint256), "attest: input is not a dataset"
