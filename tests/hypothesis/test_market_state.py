@@ -28,7 +28,6 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-import ape
 import pytest
 from eth_abi import decode as abi_decode
 from hypothesis import HealthCheck, settings

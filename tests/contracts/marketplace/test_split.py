@@ -6,7 +6,7 @@ import ape
 import pytest
 from eth_utils import to_checksum_address
 
-from .helpers import ETH, ZERO_ADDRESS, equal_weights, sorted_addresses
+from .helpers import ZERO_ADDRESS, equal_weights, sorted_addresses
 
 
 def _addresses(count: int) -> list[str]:
