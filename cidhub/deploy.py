@@ -213,8 +213,7 @@ def deploy_suite(project: Any, deployer: Any, *, curator: str | None = None, reg
     records = {name: _record(c) for name, c in contracts.items()}
     first_block = min(r.block for r in records.values())
     if hand_over:
-        holders = {DAO_CONTRACT: admin or dao.timelock.address, "HubGovernor": dao.governor.address,
-                   "ComputeAttestations": contracts["ComputeAttestations"].address}
+        holders = {DAO_CONTRACT: admin or dao.timelock.address, "HubGovernor": dao.governor.address}
         hand_over_levers(contracts, deployer, holders, from_block=first_block)
     deployment = Deployment(
         ecosystem=ecosystem,

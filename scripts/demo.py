@@ -14,6 +14,7 @@ from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand
 
 from cidhub.chain import list_assets
+from cidhub.demo_attest import run_attest_demo
 from cidhub.demo_market import run_market_demo
 from cidhub.deploy import deploy_suite, write_deployment
 from cidhub.governance_demo import run_governance_demo
@@ -81,6 +82,9 @@ def cli(ecosystem, network, data_dir):
         run_market_demo(project, registry, market, deployment.deploy_block, operator=deployer, data_owner=data_owner,
                         model_owner=model_owner, co_author=co_author, buyers=buyers, dataset=dataset.asset_id,
                         base=base.asset_id, derived=derived.asset_id, names=names)
+        run_attest_demo(project, deployment, store, operator=deployer, requester=accounts.test_accounts[9],
+                        watcher=buyers[1], buyer=buyers[2], model=derived.asset_id, base=base.asset_id,
+                        dataset=dataset.asset_id, names=names)
         run_ipfs_demo(registry, accounts.test_accounts[8], store, parent=derived.asset_id)
         run_governance_demo(project, deployment, deployer=deployer, members=[curator, data_owner, model_owner, co_author],
                             relayer=buyers[0], delist=dataset.asset_id, names=names)
