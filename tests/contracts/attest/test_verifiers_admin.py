@@ -55,3 +55,12 @@ def test_roles__dao_can_take_over_every_lever(hub, signed, optimistic, zk_adapte
         assert contract.hasRole(admin, dao) and not contract.hasRole(admin, deployer)
     with ape.reverts():
         hub.grantRole(hub.VERIFIER_MANAGER_ROLE(), deployer, sender=deployer)
+
+
+def test_submit__verifier_answers_false__rejected(hub, project, deployer, dao, make_job, attacker):
+    rejecting = project.AttRejectingVerifier.deploy(sender=deployer)
+    hub.set_verifier(rejecting, True, sender=dao)
+    job = make_job(verifier=rejecting.address)
+
+    with ape.reverts("attest: verifier rejected the job"):
+        hub.submit(job.as_args(), b"", sender=attacker)
