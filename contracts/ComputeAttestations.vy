@@ -48,8 +48,8 @@
      protection is the registry's uniqueness of the output CID (a job hash
      commits to its output CID, so each job hash is accepted at most once),
      and the record is the registry's result asset (kind, parents, shares,
-     metadata card) plus the JobAccepted event. That keeps a signed
-     attestation, result registration included, under 180k gas.
+     metadata card) plus the JobAccepted event. The registration dominates:
+     `register_for` with two parents writes six fresh slots.
 @custom:security Acceptance = approved verifier + its `verify` (STATICCALL,
                  so a verifier cannot change state during an acceptance) +
                  the registry's checks. The consumer callback runs last,
