@@ -384,7 +384,10 @@ def _describe(
         aux |= _LONG_MULTIHASH
     if content.version == 0:
         aux |= _CONTENT_V0
-    assert not erc721._exists(asset_id), "registry: cid already registered"
+    if erc721._exists(asset_id):
+        # Same id from the other namespace: see `_namespace_matches`.
+        assert not self._namespace_matches(asset_id, aux), "registry: cid already registered"
+        raise "registry: id taken by a cid of another hash function"
 
     metadata_digest: bytes32 = empty(bytes32)
     metadata_bits: uint256 = 0
@@ -400,6 +403,23 @@ def _mint_asset(creator: address, asset_id: uint256, aux: uint256, metadata_dige
     if aux & _LONG_MULTIHASH != 0:
         self._long_cid[asset_id] = content_cid
     log AssetRegistered(asset_id=asset_id, record=aux)
+
+
+@internal
+@view
+def _namespace_matches(asset_id: uint256, aux: uint256) -> bool:
+    """
+    @dev sha2-256 ids (the digest, which a registrant states without proof)
+         and other ids (keccak256 of the multihash) share one uint256 space.
+         Nobody can find two CIDs of one namespace with the same id, but
+         anyone can register a sha2-256 "digest" equal to keccak256 of
+         somebody else's blake3 multihash. Lookups therefore check that the
+         asset found was registered in the asker's namespace, and such a
+         squatted id refuses the real CID with its own reason. The squatter
+         holds an asset with no content behind it; use sha2-256 CIDs (the IPFS
+         default) where that griefing matters.
+    """
+    return (erc721._aux(asset_id) & _LONG_MULTIHASH) == (aux & _LONG_MULTIHASH)
 
 
 @internal
@@ -588,12 +608,17 @@ def asset_id_of(content_cid: Bytes[cid.MAX_CID_BYTES]) -> uint256:
     """
     @notice The asset registered under `content_cid`, or 0 if there is none.
     @dev Keyed on the multihash: the CIDv0 and CIDv1 forms of one DAG give
-         the same answer. Reverts only for bytes that are not a CID.
+         the same answer; an asset of the other id namespace is not an answer
+         (see `_namespace_matches`). Reverts only for bytes that are not a CID.
     @param content_cid Binary CID.
     @return uint256 The asset id or 0.
     """
-    asset_id: uint256 = self._asset_key(content_cid, cid.parse(content_cid))
-    if erc721._exists(asset_id):
+    parsed: cid.ParsedCid = cid.parse(content_cid)
+    asset_id: uint256 = self._asset_key(content_cid, parsed)
+    namespace: uint256 = 0
+    if not self._is_sha256(parsed):
+        namespace = _LONG_MULTIHASH
+    if erc721._exists(asset_id) and self._namespace_matches(asset_id, namespace):
         return asset_id
     return 0
 

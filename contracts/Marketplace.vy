@@ -207,7 +207,19 @@ def __init__(registry_: IAssetRegistry, treasury_: address, fee_bps_: uint256):
 @internal
 @view
 def _require_owner(asset_id: uint256):
-    assert staticcall registry.ownerOf(asset_id) == msg.sender, "market: caller is not the asset owner"
+    # ownerOf reverts for an unknown asset; call it without bubbling that up, so
+    # the caller is told what is wrong in the marketplace's own words.
+    success: bool = False
+    response: Bytes[32] = b""
+    success, response = raw_call(
+        registry.address,
+        abi_encode(asset_id, method_id=method_id("ownerOf(uint256)")),
+        max_outsize=32,
+        is_static_call=True,
+        revert_on_failure=False,
+    )
+    assert success and len(response) == 32, "market: unknown asset"
+    assert abi_decode(response, address) == msg.sender, "market: caller is not the asset owner"
 
 
 @internal
@@ -268,7 +280,8 @@ def update_offer(offer_id: uint256, price: uint256, max_licences: uint256, start
     """
     @notice Changes an active offer's price, cap and sale window.
     @param offer_id The offer; the caller must own its asset.
-    @param max_licences New cap (0: none); not below the licences already sold.
+    @param max_licences New cap (0: none); not below the licences already sold
+           through this offer (every sale is counted, capped or not).
     """
     word: uint256 = self._require_offer_owner(offer_id)
     sold: uint256 = (word >> _SOLD_SHIFT) & _U32
@@ -343,10 +356,12 @@ def buy(offer_id: uint256, licensee: address) -> uint256:
     assert block.timestamp >= (word >> _STARTS_SHIFT) & _U32, "market: offer not started"
     ends_at: uint256 = word >> _ENDS_SHIFT
     assert ends_at == 0 or block.timestamp < ends_at, "market: offer expired"
+    # Every sale is counted (so a cap added later sees earlier sales); 2**32 - 1
+    # sales through one offer is the hard ceiling of the 32-bit counter.
     cap: uint256 = (word >> _MAX_SHIFT) & _U32
-    if cap != 0:
-        assert (word >> _SOLD_SHIFT) & _U32 < cap, "market: offer sold out"
-        self._offer_price[offer_id] = word + (1 << _SOLD_SHIFT)
+    sold: uint256 = (word >> _SOLD_SHIFT) & _U32
+    assert sold < cap or (cap == 0 and sold < _U32), "market: offer sold out"
+    self._offer_price[offer_id] = word + (1 << _SOLD_SHIFT)
     asset_id: uint256 = self._offer_asset[offer_id]
     assert not staticcall registry.is_delisted(asset_id), "market: asset delisted"
 
@@ -382,10 +397,12 @@ def buy(offer_id: uint256, licensee: address) -> uint256:
 @view
 def has_access(asset_id: uint256, account: address) -> bool:
     """
-    @notice Whether `account` holds a live licence for `asset_id` (what a
-            gateway checks before serving content).
+    @notice Whether `account` may use `asset_id` now: a live licence, and the
+            asset not delisted (what a gateway checks before serving content).
+    @dev A delisted asset's licences are kept (`licence_of`) and count again
+         if a curator relists it.
     """
-    return self.licence_of[asset_id][account] > block.timestamp
+    return self.licence_of[asset_id][account] > block.timestamp and not staticcall registry.is_delisted(asset_id)
 
 
 # ---------------------------------------------------------------- splits
@@ -442,6 +459,8 @@ def lock_split(asset_id: uint256):
     """
     self._require_owner(asset_id)
     assert not self.split_locked[asset_id], "market: split locked"
+    # Locking the default split (the owner of the day) would protect nobody.
+    assert self._split_length[asset_id] != 0, "market: no split to lock"
     self.split_locked[asset_id] = True
     log SplitLocked(asset_id=asset_id)
 

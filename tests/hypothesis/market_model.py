@@ -20,11 +20,9 @@ MAX_BPS = 10_000
 MAX_FEE_BPS = 1_000
 MAX_RECIPIENTS = 64
 PERPETUAL = 2**256 - 1
-#: Marketplace.buy counts a sale in `sold` only while the offer has a cap, so a cap added later does
-#: not see earlier sales (tests/contracts/marketplace/test_offers.py::
-#: test_update_offer__cap_added_after_uncapped_sales__counts_them, xfail). The model mirrors the
-#: contract; set this to True when the contract counts every sale.
-COUNTS_UNCAPPED_SALES = False
+#: Marketplace.buy counts every sale in `sold`, capped or not, so a cap added later sees earlier
+#: sales (tests/contracts/marketplace/test_offers.py::test_update_offer__cap_added_after_uncapped_sales__counts_them).
+COUNTS_UNCAPPED_SALES = True
 
 
 class Revert(Exception):
@@ -180,7 +178,8 @@ class MarketModel:
         return Purchase(expires_at=expires_at, fee=fee)
 
     def has_access(self, asset_id: int, account: str, now: int) -> bool:
-        return self.licences[(asset_id, account)] > now
+        # A delisted asset is served to nobody; its licences are kept for a relisting.
+        return self.licences[(asset_id, account)] > now and not self.assets[asset_id].delisted
 
     # ------------------------------------------------------------ splits
 
@@ -197,6 +196,8 @@ class MarketModel:
         asset = self._require_owner(asset_id, caller)
         if asset.split_locked:
             raise Revert("market: split locked")
+        if not asset.recipients:
+            raise Revert("market: no split to lock")
         asset.split_locked = True
 
     # ------------------------------------------------------------ distribution and withdrawal

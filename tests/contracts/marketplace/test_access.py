@@ -78,10 +78,14 @@ def test_has_access__offer_cancelled_later__licence_kept(market, creator, buyer,
     assert market.has_access(asset_id, buyer)
 
 
-def test_has_access__asset_delisted_later__licence_kept(market, registry, curator, buyer, make_offer, asset_id):
-    # Curation stops sales; whether to serve a delisted asset is left to the gateway (registry.is_delisted).
+def test_has_access__asset_delisted_later__denied_until_relisted(market, registry, curator, buyer, make_offer,
+                                                                 asset_id):
+    # Gateways ask has_access only: a delisted asset is served to nobody, but licences are kept.
     market.buy(make_offer(asset_id, price=PRICE), buyer, value=PRICE, sender=buyer)
 
     registry.delist(asset_id, fresh_cid(), sender=curator)
 
+    assert not market.has_access(asset_id, buyer)
+    assert market.licence_of(asset_id, buyer) == PERPETUAL
+    registry.relist(asset_id, fresh_cid(), sender=curator)
     assert market.has_access(asset_id, buyer)

@@ -129,8 +129,8 @@ def test_set_split__after_nft_transfer__new_owner_only(market, registry, creator
     assert list(market.split_of(asset_id)[0]) == three
 
 
-def test_set_split__unknown_asset__reverts_in_registry(market, creator, three):
-    with ape.reverts("erc721: invalid token ID"):
+def test_set_split__unknown_asset__reverts(market, creator, three):
+    with ape.reverts("market: unknown asset"):
         market.set_split(4242, three, [5_000, 3_000, 2_000], sender=creator)
 
 
@@ -167,7 +167,8 @@ def test_set_split__locked_then_nft_transferred__still_locked(market, registry, 
         market.set_split(asset_id, [other], [10_000], sender=other)
 
 
-def test_lock_split__twice__reverts(market, creator, asset_id):
+def test_lock_split__twice__reverts(market, creator, asset_id, three):
+    market.set_split(asset_id, three, [5_000, 3_000, 2_000], sender=creator)
     market.lock_split(asset_id, sender=creator)
 
     with ape.reverts("market: split locked"):
@@ -179,16 +180,23 @@ def test_lock_split__not_the_owner__reverts(market, attacker, asset_id):
         market.lock_split(asset_id, sender=attacker)
 
 
-def test_lock_split__default_split__locks_owner_share(market, creator, asset_id, other):
-    market.lock_split(asset_id, sender=creator)
+def test_lock_split__default_split__reverts(market, creator, asset_id, other):
+    # Locking "whoever owns the NFT" would protect no co-author.
+    with ape.reverts("market: no split to lock"):
+        market.lock_split(asset_id, sender=creator)
 
-    assert market.split_of(asset_id) == ([], [])
-    with ape.reverts("market: split locked"):
-        market.set_split(asset_id, [other], [10_000], sender=creator)
+    assert market.split_locked(asset_id) is False
+    market.set_split(asset_id, [other], [10_000], sender=creator)
+
+
+def test_lock_split__unknown_asset__reverts(market, creator):
+    with ape.reverts("market: unknown asset"):
+        market.lock_split(4242, sender=creator)
 
 
 def test_lock_split__other_assets_unaffected(market, creator, new_asset, other):
     locked, free = new_asset(), new_asset()
+    market.set_split(locked, [other], [10_000], sender=creator)
     market.lock_split(locked, sender=creator)
 
     market.set_split(free, [other], [10_000], sender=creator)
