@@ -59,7 +59,8 @@ def run_governance_demo(project: Any, deployment: Deployment, *, deployer: Any, 
     contract_at = lambda name, address: getattr(project, name).at(address)  # noqa: E731
     contracts = {name: contract_at(name, rec.address) for name, rec in deployment.contracts.items()}
     token, timelock, governor = contracts["HubToken"], contracts[DAO_CONTRACT], contracts["HubGovernor"]
-    labels = {timelock.address: "timelock", governor.address: "governor", deployer.address: "deployer",
+    labels = {**{rec.address: name for name, rec in deployment.contracts.items()},
+              timelock.address: "timelock", governor.address: "governor", deployer.address: "deployer",
               **{m.address: f"member {i}" for i, m in enumerate(members, 1)}}
 
     click.secho("DAO: the deployer hands every lever of the suite to the timelock", bold=True)
