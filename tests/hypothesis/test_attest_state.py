@@ -26,11 +26,11 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
+import sys
 from collections import Counter
 from dataclasses import dataclass
 
 import pytest
-from eth_abi import decode as abi_decode
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -41,10 +41,14 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from web3.exceptions import ContractLogicError as Web3ContractLogicError
 
 from cidhub.attest import Job
 from cidhub.cid import RAW, cid_to_bytes, make_cid
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+if _HERE not in sys.path:
+    sys.path.insert(0, _HERE)
+from revert_check import assert_call_reverts  # noqa: E402
 
 PROFILES = {
     # derandomized: the same 10 runs every time, so CI never flakes on a vacuity guard below
@@ -62,7 +66,6 @@ WINDOW = 3_600
 TIMEOUT = 86_400
 OUTPUTS = 3  # output CIDs in play; two owners each: six jobs, two per output
 GAS = 3_000_000
-ERROR_SELECTOR = bytes.fromhex("08c379a0")
 UNCLAIMED, PENDING, CHALLENGED, ACCEPTED, REJECTED = range(5)
 
 _cids = itertools.count()
@@ -267,18 +270,7 @@ class AttestMachine(RuleBasedStateMachine):
 
     def _expect_revert(self, reason, method, *args, sender, value=0):
         OUTCOMES[f"{method.abis[0].name}: {reason}"] += 1
-        web3 = self.suite.chain.provider.web3
-        request = {"from": sender.address, "to": method.contract.address, "data": method.encode_input(*args),
-                   "value": value}
-        try:
-            web3.eth.call(request, "latest")
-        except Web3ContractLogicError as error:
-            data = bytes.fromhex(str(error.data)[2:]) if error.data else b""
-            assert data[:4] == ERROR_SELECTOR, f"expected {reason!r}, got {error!r}"
-            (actual,) = abi_decode(["string"], data[4:])
-            assert actual == reason
-        else:
-            raise AssertionError(f"expected revert {reason!r}, the call succeeded")
+        assert_call_reverts(self.suite.chain.provider.web3, reason, method, *args, sender=sender, value=value)
 
     def _act(self, predict, method, *args, sender, value=0):
         """Run the model's step; the contract must agree (same revert reason, or success).

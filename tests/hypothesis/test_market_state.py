@@ -29,7 +29,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from eth_abi import decode as abi_decode
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -40,7 +39,6 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from web3.exceptions import ContractLogicError as Web3ContractLogicError
 
 from cidhub.cid import RAW, cid_to_bytes, make_cid
 
@@ -51,6 +49,7 @@ if _HERE not in sys.path:
     sys.path.insert(0, _HERE)
 
 from market_model import ETH, MAX_BPS, MarketModel, Revert  # noqa: E402
+from revert_check import assert_call_reverts  # noqa: E402
 
 PROFILES = {
     "ci": settings(max_examples=20, stateful_step_count=25),
@@ -68,7 +67,6 @@ TOKEN_FUNDS = 10**24
 MAX_ASSETS = 7
 MAX_OFFERS = 12
 DAY = 86_400
-ERROR_SELECTOR = bytes.fromhex("08c379a0")
 
 _cids = itertools.count()
 #: What the machine did, by rule and outcome ("buy", "buy: market: offer expired", ...).
@@ -142,18 +140,7 @@ class MarketMachine(RuleBasedStateMachine):
     def _assert_reverts(self, reason, method, *args, sender, value=0):
         """The call reverts with exactly `reason` in the current state (head block, the model's clock)."""
         OUTCOMES[f"{method.abis[0].name}: {reason}"] += 1
-        web3 = self.suite.chain.provider.web3
-        request = {"from": sender.address, "to": method.contract.address, "data": method.encode_input(*args),
-                   "value": value}
-        try:
-            web3.eth.call(request, "latest")
-        except Web3ContractLogicError as error:
-            data = bytes.fromhex(str(error.data)[2:]) if error.data else b""
-            assert data[:4] == ERROR_SELECTOR, f"expected {reason!r}, got {error!r}"
-            (actual,) = abi_decode(["string"], data[4:])
-            assert actual == reason
-        else:
-            raise AssertionError(f"expected revert {reason!r}, the call succeeded")
+        assert_call_reverts(self.suite.chain.provider.web3, reason, method, *args, sender=sender, value=value)
 
     def _owner(self, asset_id):
         return self.suite.by_address[self.model.assets[asset_id].owner]
