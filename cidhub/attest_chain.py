@@ -20,6 +20,7 @@ from eth_utils import to_checksum_address
 from cidhub.attest import (AttestError, Job, SignedAttestation, encode_zk_proof, format_id, sign_attestation,
                            ZERO_ADDRESS)
 from cidhub.cid import cid_from_bytes, cid_to_bytes
+from cidhub.provenance import parents_of
 from cidhub.registry import AssetRecord
 
 VERIFIER_KINDS = ("signed", "optimistic", "zk")
@@ -415,7 +416,7 @@ def job_status(contracts: AttestContracts, job: Job) -> JobStatus:
     if status.result_id is not None:
         status.provenance = [{"asset_id": format_id(p.asset_id), "share_bps": p.share_bps,
                               "owner": contracts.registry.ownerOf(p.asset_id)}
-                             for p in contracts.registry.parents_of(status.result_id)]
+                             for p in parents_of(contracts.registry, status.result_id)]
     return status
 
 

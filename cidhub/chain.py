@@ -7,6 +7,7 @@ from typing import Any
 
 from cidhub.cid import cid_from_bytes, to_base32_v1
 from cidhub.deploy import Deployment, load_deployment
+from cidhub.provenance import parents_of
 from cidhub.publish import format_asset_id
 from cidhub.registry import Kind
 
@@ -76,7 +77,7 @@ def read_asset(registry: Any, asset_id: int) -> AssetView:
         owner=record.owner,
         licence_id=record.licence_id,
         royalty_bps=record.royalty_bps,
-        parents=[(p.asset_id, p.share_bps) for p in registry.parents_of(asset_id)],
+        parents=[(p.asset_id, p.share_bps) for p in parents_of(registry, asset_id)],
         delisted=record.delisted,
         previous_version=record.previous_version,
         latest_version=record.latest_version,

@@ -14,6 +14,7 @@ from cidhub.attest_chain import AttestContracts, claim, finalize, sign_for_chain
 from cidhub.cid import make_cid
 from cidhub.market import ETH, buy, create_offer
 from cidhub.output import print_table, short_hex
+from cidhub.provenance import parents_of
 from cidhub.publish import format_asset_id
 from cidhub.revenue import History, candidate_payees, plan_and_distribute, withdraw_all
 
@@ -91,7 +92,7 @@ def run_attest_demo(project: Any, deployment: Any, store: Any, *, operator: Any,
         record = registry.asset(result_id)
         parents = ", ".join(f"{names.get(p.asset_id, short_hex(format_asset_id(p.asset_id)))} "
                             f"({p.share_bps / 100:g} %, owner {short_hex(registry.ownerOf(p.asset_id))})"
-                            for p in registry.parents_of(result_id))
+                            for p in parents_of(registry, result_id))
         rows.append([names[result_id], "result", short_hex(record.owner), parents])
     print_table("attested results in the AssetRegistry (provenance = the job's model and data)",
                 ["asset", "kind", "owner", "parents (upstream share, owner)"], rows)

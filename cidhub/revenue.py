@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from cidhub.errors import CidhubError
 from cidhub.market import ETH, MAX_BPS, token_label
+from cidhub.provenance import parents_of, split_parents
 
 # Bound on how far one run climbs: Story Protocol's ancestor limit. The contract itself has no
 # depth limit (no transaction walks the graph); this only bounds one script run.
@@ -65,6 +66,12 @@ class History:
                 history.events.append(((log.block_number, log.log_index), name, log))
         history.events.sort(key=lambda e: e[0])
         return history
+
+    def parents_of(self, registry: Any, asset_id: int) -> list[tuple[int, int]]:
+        """The asset's (parent, share) pairs: from the loaded events, else from the chain (checked)."""
+        if asset_id not in self.parents:
+            self.parents[asset_id] = [(p.asset_id, p.share_bps) for p in parents_of(registry, asset_id)]
+        return self.parents[asset_id]
 
     def ancestors(self, asset_id: int) -> list[int]:
         """Every asset `asset_id` derives from, nearest first (breadth first), bounded."""
@@ -168,7 +175,7 @@ def plan_and_distribute(registry: Any, market: Any, history: History, assets: It
         recipients, weights = market.split_of(asset_id)
         recipients, weights = list(recipients), list(weights)
         owner = registry.ownerOf(asset_id)
-        parents = [(p.asset_id, p.share_bps) for p in registry.parents_of(asset_id)]
+        parents = history.parents_of(registry, asset_id)
         for token in tokens:
             key = (asset_id, token)
             pending = market.pending(asset_id, token) + simulated.get(key, 0) if dry_run else market.pending(asset_id, token)
@@ -183,7 +190,7 @@ def plan_and_distribute(registry: Any, market: Any, history: History, assets: It
                 for parent, part in upstream.items():
                     simulated[(parent, token)] = simulated.get((parent, token), 0) + part
             else:
-                receipt = market.distribute(asset_id, token, recipients, weights, sender=sender)
+                receipt = market.distribute(asset_id, token, *split_parents(parents), recipients, weights, sender=sender)
                 step.tx_hash, step.gas_used = str(receipt.txn_hash), receipt.gas_used
             steps.append(step)
     return steps
@@ -330,7 +337,7 @@ def sale_attribution(history: History, registry: Any, market: Any, tx_hash: str)
         nxt: dict[int, int] = defaultdict(int)
         for asset_id, amount in frontier.items():
             recipients, weights = market.split_of(asset_id)
-            upstream, credits = split_amount(amount, [(p.asset_id, p.share_bps) for p in registry.parents_of(asset_id)],
+            upstream, credits = split_amount(amount, history.parents_of(registry, asset_id),
                                              list(recipients), list(weights), registry.ownerOf(asset_id))
             role = "creator" if asset_id == sale.asset_id else "upstream"
             rows.extend({"account": payee, "role": role, "asset_id": _hex(asset_id), "amount": value}

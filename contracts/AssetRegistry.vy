@@ -24,6 +24,18 @@
        27-47 content codec | 48-68 metadata codec | 69-84 licence id
      Parents must exist when an asset is registered, so the provenance graph
      is acyclic by construction and every parent is older than its child.
+     Provenance is a commitment, not a copy. A registration with parents
+     writes one slot: the top 216 bits of
+       keccak256(abi.encode(uint256[] parents, uint16[] shares_bps))
+     and, in the low 40 bits, the block it was registered in. The lists
+     themselves are in that block's ProvenanceRecorded event. Readers fetch
+     the event (one eth_getLogs on one block) and check it against the
+     commitment (`verify_parents`); contracts receive the lists in calldata
+     and check them the same way, as the Marketplace does when it pays
+     upstream royalties. Storing the lists would cost one fresh slot per
+     parent plus one for the shares: 66k instead of 22k gas for two parents,
+     on every derived asset and every compute result. The 216-bit hash keeps
+     2^108 collision resistance.
 @custom:security Privileged levers are roles (snekmate access_control):
                  CURATOR_ROLE delists/relists, REGISTRAR_ROLE registers on
                  someone's behalf, DEFAULT_ADMIN_ROLE manages roles and is
@@ -115,7 +127,10 @@ _CODEC_MASK: constant(uint256) = (1 << 21) - 1
 _COUNT_MASK: constant(uint256) = 31
 _ROYALTY_MASK: constant(uint256) = (1 << 14) - 1
 _LICENCE_MASK: constant(uint256) = (1 << 16) - 1
-_SHARE_MASK: constant(uint256) = (1 << 16) - 1
+# The low bits of the provenance word hold the block number: 2^40 blocks
+# last 8,700 years at four blocks a second.
+_BLOCK_BITS: constant(uint256) = 40
+_BLOCK_MASK: constant(uint256) = (1 << _BLOCK_BITS) - 1
 _METADATA_FIELDS: constant(uint256) = _METADATA_V0 | (_CODEC_MASK << _METADATA_CODEC_SHIFT)
 
 _SUPPORTED_INTERFACES: constant(bytes4[6]) = [
@@ -138,9 +153,12 @@ struct AssetInput:
     royalty_bps: uint16
 
 
-struct Parent:
-    asset_id: uint256
-    share_bps: uint16
+struct Provenance:
+    parent_count: uint8
+    # keccak256(abi.encode(parents, shares_bps)) with its low 40 bits cleared
+    commitment: bytes32
+    # the block whose ProvenanceRecorded event lists the parents (0: none)
+    block_number: uint256
 
 
 struct Asset:
@@ -167,10 +185,12 @@ event AssetRegistered:
     record: uint256
 
 
+# The only full copy of an asset's parents on chain (see the module
+# docstring); `provenance_of(asset_id).block_number` says where it is.
 event ProvenanceRecorded:
     asset_id: indexed(uint256)
-    parents: DynArray[uint256, MAX_PARENTS]
-    shares_bps: DynArray[uint16, MAX_PARENTS]
+    parents: DynArray[uint256, _PARENTS_ARG_BOUND]
+    shares_bps: DynArray[uint16, _PARENTS_ARG_BOUND]
 
 
 event VersionLinked:
@@ -200,9 +220,8 @@ event AssetRelisted:
 _metadata_digest: HashMap[uint256, bytes32]
 # the content CID as registered, only for assets whose id is keccak256(multihash)
 _long_cid: HashMap[uint256, Bytes[cid.MAX_CID_BYTES]]
-# parent ids by position; their shares are packed 16 bits each in _parent_shares
-_parent_ids: HashMap[uint256, HashMap[uint256, uint256]]
-_parent_shares: HashMap[uint256, uint256]
+# provenance commitment | registration block, for assets with parents
+_provenance: HashMap[uint256, uint256]
 
 # version chains: previous_version[v2] = v1; every version points at the
 # chain's first asset (its root), and the root records the newest version.
@@ -464,31 +483,34 @@ def _record_parents(
     shares_bps: DynArray[uint16, _PARENTS_ARG_BOUND],
 ) -> uint256:
     """
-    @dev Checks and stores the provenance of a not-yet-minted asset.
+    @dev Checks the provenance of a not-yet-minted asset and commits to it.
     @return uint256 The parent-count bits of the aux word.
     """
     count: uint256 = len(parents)
     assert count <= MAX_PARENTS, "registry: too many parents"
     assert len(shares_bps) == count, "registry: parents and shares differ in length"
     total: uint256 = 0
-    packed: uint256 = 0
-    logged_parents: DynArray[uint256, MAX_PARENTS] = []
-    logged_shares: DynArray[uint16, MAX_PARENTS] = []
     for i: uint256 in range(count, bound=MAX_PARENTS):
         parent: uint256 = parents[i]
         assert erc721._exists(parent), "registry: unknown parent"
         for j: uint256 in range(i, bound=MAX_PARENTS):
             assert parents[j] != parent, "registry: duplicate parent"
-        share: uint256 = convert(shares_bps[i], uint256)
-        total += share
-        packed |= share << (16 * i)
-        self._parent_ids[asset_id][i] = parent
-        logged_parents.append(parent)
-        logged_shares.append(shares_bps[i])
+        total += convert(shares_bps[i], uint256)
     assert total <= MAX_BPS, "registry: shares over 100%"
-    self._parent_shares[asset_id] = packed
-    log ProvenanceRecorded(asset_id=asset_id, parents=logged_parents, shares_bps=logged_shares)
+    self._provenance[asset_id] = self._commitment(parents, shares_bps) | (block.number & _BLOCK_MASK)
+    log ProvenanceRecorded(asset_id=asset_id, parents=parents, shares_bps=shares_bps)
     return count << _PARENT_COUNT_SHIFT
+
+
+@internal
+@pure
+def _commitment(
+    parents: DynArray[uint256, _PARENTS_ARG_BOUND],
+    shares_bps: DynArray[uint16, _PARENTS_ARG_BOUND],
+) -> uint256:
+    # abi_encode's output does not depend on the arrays' bounds, so this is
+    # Solidity's keccak256(abi.encode(parents, shares_bps)).
+    return convert(keccak256(abi_encode(parents, shares_bps)), uint256) >> _BLOCK_BITS << _BLOCK_BITS
 
 
 # ---------------------------------------------------------------- owner and curator levers
@@ -647,19 +669,47 @@ def metadata_cid_of(asset_id: uint256) -> Bytes[cid.MAX_CID_BYTES]:
 
 @external
 @view
-def parents_of(asset_id: uint256) -> DynArray[Parent, MAX_PARENTS]:
+def provenance_of(asset_id: uint256) -> Provenance:
     """
-    @notice The assets `asset_id` derives from, with their upstream shares.
+    @notice How many parents the asset has, the commitment to them and the
+            block whose ProvenanceRecorded event lists them.
+    @dev For an asset without parents the commitment is that of two empty
+         lists and the block is 0. cidhub.provenance.parents_of fetches and
+         checks the list.
     @param asset_id The asset.
-    @return DynArray The parents in registration order.
+    @return Provenance (parent count, commitment, block number).
     """
     aux: uint256 = self._require_asset(asset_id)
-    count: uint256 = (aux >> _PARENT_COUNT_SHIFT) & _COUNT_MASK
-    packed: uint256 = self._parent_shares[asset_id]
-    result: DynArray[Parent, MAX_PARENTS] = []
-    for i: uint256 in range(count, bound=MAX_PARENTS):
-        result.append(Parent(asset_id=self._parent_ids[asset_id][i], share_bps=convert((packed >> (16 * i)) & _SHARE_MASK, uint16)))
-    return result
+    word: uint256 = self._provenance[asset_id]
+    if word == 0:
+        return Provenance(parent_count=0, commitment=convert(self._commitment([], []), bytes32), block_number=0)
+    return Provenance(
+        parent_count=convert((aux >> _PARENT_COUNT_SHIFT) & _COUNT_MASK, uint8),
+        commitment=convert(word & ~_BLOCK_MASK, bytes32),
+        block_number=word & _BLOCK_MASK,
+    )
+
+
+@external
+@view
+def verify_parents(
+    asset_id: uint256,
+    parents: DynArray[uint256, MAX_PARENTS],
+    shares_bps: DynArray[uint16, MAX_PARENTS],
+) -> bool:
+    """
+    @notice Whether `parents` with `shares_bps` are exactly the asset's
+            provenance, in registration order.
+    @param asset_id The asset.
+    @param parents Parent asset ids.
+    @param shares_bps Their upstream shares.
+    @return bool True if they match the registry's commitment.
+    """
+    self._require_asset(asset_id)
+    word: uint256 = self._provenance[asset_id]
+    if word == 0:
+        return len(parents) == 0 and len(shares_bps) == 0
+    return self._commitment(parents, shares_bps) == word & ~_BLOCK_MASK
 
 
 @external

@@ -5,8 +5,8 @@
         revenue that flows to the asset's co-authors and up its provenance.
         For every sale: a protocol fee (basis points, at most MAX_FEE_BPS) to
         the treasury; the rest accrues to the asset's pending pool. Anyone may
-        `distribute` a pool: each parent's upstream share (from the registry)
-        moves into the parent's own pool, and the remainder is credited to the
+        `distribute` a pool: each parent's upstream share (as committed in
+        the registry) moves into the parent's own pool, and the remainder is credited to the
         asset's split (recipients and weights summing to MAX_BPS, set by the
         asset owner; 100 % to the current owner when none is set). Payees pull
         their balances with `withdraw`; nothing is pushed inside a sale.
@@ -19,7 +19,10 @@
      walks it for you, level by level).
      Splits follow 0xSplits: only a hash of (recipients, weights) is read when
      distributing and the lists travel in calldata (~6k gas per recipient);
-     they are also stored for `split_of`. Like a mutable 0xSplits split,
+     they are also stored for `split_of`. Parents travel the same way: the
+     caller passes the asset's parents and shares (from its
+     ProvenanceRecorded event) and they are checked against the registry's
+     provenance commitment. Like a mutable 0xSplits split,
      revenue is shared by the split in force when it is distributed, so
      co-authors either trust the owner or ask for `lock_split`.
      Rounding: every division rounds down; the remainder of a split (at most
@@ -63,6 +66,8 @@ MAX_BPS: public(constant(uint256)) = 10_000
 MAX_FEE_BPS: public(constant(uint256)) = 1_000
 MAX_RECIPIENTS: public(constant(uint256)) = 64
 MAX_PARENTS: constant(uint256) = 16
+# The registry keeps a provenance commitment's top 216 bits (the low 40 hold a block number).
+_COMMITMENT_SHIFT: constant(uint256) = 40
 # One more than allowed, so that the first excess element gets a reason.
 _RECIPIENTS_ARG_BOUND: constant(uint256) = MAX_RECIPIENTS + 1
 PERPETUAL: public(constant(uint256)) = max_value(uint256)
@@ -486,7 +491,8 @@ def split_of(asset_id: uint256) -> (DynArray[address, MAX_RECIPIENTS], DynArray[
 
 @external
 @nonreentrant
-def distribute(asset_id: uint256, token: address, recipients: DynArray[address, MAX_RECIPIENTS],
+def distribute(asset_id: uint256, token: address, parents: DynArray[uint256, MAX_PARENTS],
+               shares_bps: DynArray[uint16, MAX_PARENTS], recipients: DynArray[address, MAX_RECIPIENTS],
                weights_bps: DynArray[uint16, MAX_RECIPIENTS]) -> uint256:
     """
     @notice Settles the asset's pending revenue in `token`: upstream shares
@@ -494,6 +500,9 @@ def distribute(asset_id: uint256, token: address, recipients: DynArray[address, 
             may call it.
     @param asset_id The asset.
     @param token ETH (zero address) or the ERC-20.
+    @param parents The asset's parents exactly as registered (in its
+           ProvenanceRecorded event; empty if it has none).
+    @param shares_bps Their upstream shares, exactly as registered.
     @param recipients The asset's split recipients exactly as in `split_of`
            (empty for the default split).
     @param weights_bps Their weights, exactly as in `split_of`.
@@ -506,14 +515,17 @@ def distribute(asset_id: uint256, token: address, recipients: DynArray[address, 
         assert len(recipients) == 0, "market: split mismatch"
     else:
         assert keccak256(abi_encode(recipients, weights_bps)) == expected, "market: split mismatch"
+    provenance: IAssetRegistry.Provenance = staticcall registry.provenance_of(asset_id)
+    # The registry keeps the top 216 bits of the hash (see its docstring).
+    assert convert(keccak256(abi_encode(parents, shares_bps)), uint256) >> _COMMITMENT_SHIFT \
+        == convert(provenance.commitment, uint256) >> _COMMITMENT_SHIFT, "market: provenance mismatch"
     self.pending[asset_id][token] = 0
 
     upstream: uint256 = 0
-    parents: DynArray[IAssetRegistry.Parent, MAX_PARENTS] = staticcall registry.parents_of(asset_id)
-    for parent: IAssetRegistry.Parent in parents:
-        part: uint256 = amount * convert(parent.share_bps, uint256) // MAX_BPS
+    for i: uint256 in range(len(parents), bound=MAX_PARENTS):
+        part: uint256 = amount * convert(shares_bps[i], uint256) // MAX_BPS
         if part != 0:
-            self.pending[parent.asset_id][token] += part
+            self.pending[parents[i]][token] += part
             upstream += part
 
     rest: uint256 = amount - upstream

@@ -90,7 +90,7 @@ def cli(output):
         o = market.create_offer(a, "0x" + "00" * 20, 10**16, 0, 0, 0, 0, sender=owner).return_value
         for round_ in range(2):
             market.buy(o, buyers[round_], value=10**16, sender=buyers[round_])
-            tx = market.distribute(a, "0x" + "00" * 20, recipients, weights, sender=deployer)
+            tx = market.distribute(a, "0x" + "00" * 20, [p1, p2], [1000, 1000], recipients, weights, sender=deployer)
         per_n[n] = tx.gas_used
     gas["distribute_2_recipients"] = per_n[2]
     gas["distribute_10_recipients"] = per_n[10]

@@ -41,6 +41,7 @@ from hypothesis.stateful import (
 )
 
 from cidhub.cid import RAW, cid_to_bytes, make_cid
+from cidhub.provenance import split_parents
 
 # tests/hypothesis is not a package (an installed `tests` package would shadow it): import the
 # model as a top-level module, like tests/python/conftest.py does for the strategies.
@@ -365,13 +366,14 @@ class MarketMachine(RuleBasedStateMachine):
             token = data.draw(st.sampled_from(self.tokens), label="token")
         caller = data.draw(st.sampled_from(s.people), label="caller")
         recipients, weights = self.model.split_of(asset_id)
+        parents, shares = split_parents(self.model.assets[asset_id].parents)
         try:
             result = self.model.distribute(asset_id, token)
         except Revert as expected:
-            self._assert_reverts(expected.reason, s.market.distribute, asset_id, token, recipients, weights,
-                                 sender=caller)
+            self._assert_reverts(expected.reason, s.market.distribute, asset_id, token, parents, shares, recipients,
+                                 weights, sender=caller)
             return
-        tx = self._send(s.market.distribute, asset_id, token, recipients, weights, sender=caller)
+        tx = self._send(s.market.distribute, asset_id, token, parents, shares, recipients, weights, sender=caller)
         (event,) = tx.decode_logs(s.market.RevenueDistributed)
         assert (event.amount, event.upstream) == (result.amount, result.upstream)
 

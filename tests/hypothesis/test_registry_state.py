@@ -51,6 +51,7 @@ from registry_strategies import (
 )
 from web3.exceptions import ContractLogicError as Web3ContractLogicError
 
+from cidhub.provenance import commitment, split_parents
 from cidhub.registry import AssetRecord
 
 # ---------------------------------------------------------------- profiles
@@ -98,7 +99,7 @@ VIEWS = {
     "balanceOf": _view("balanceOf(address)", "address", "uint256"),
     "ownerOf": _view("ownerOf(uint256)", "uint256", "address"),
     "asset_id_of": _view("asset_id_of(bytes)", "bytes", "uint256"),
-    "parents_of": _view("parents_of(uint256)", "uint256", "(uint256,uint16)[]"),
+    "provenance_of": _view("provenance_of(uint256)", "uint256", "(uint8,bytes32,uint256)"),
     "latest_version": _view("latest_version(uint256)", "uint256", "uint256"),
     "is_delisted": _view("is_delisted(uint256)", "uint256", "bool"),
 }
@@ -130,6 +131,7 @@ class Asset:
     metadata: bytes
     root: int
     previous: int = 0
+    block: int = 0  # the block of its ProvenanceRecorded event, when it has parents
     delisted: bool = False
     approved: str | None = None  # actor name
 
@@ -278,6 +280,7 @@ class RegistryStateMachine(RuleBasedStateMachine):
         (event,) = tx.decode_logs(self.registry.AssetRegistered)
         asset = self.model.add(cid, sender, kind, metadata, parents, shares)
         assert event.asset_id == asset.asset_id
+        self.check_provenance_event(tx, asset)
         record = AssetRecord.unpack(event.record)
         assert (record.kind, record.royalty_bps, record.licence_id, record.parent_count) == (
             kind,
@@ -286,6 +289,16 @@ class RegistryStateMachine(RuleBasedStateMachine):
             len(parents),
         )
         self.touched("register")
+
+    def check_provenance_event(self, tx, asset: Asset):
+        """The event is the only full copy of the parents: it must list exactly the model's."""
+        events = tx.decode_logs(self.registry.ProvenanceRecorded)
+        if not asset.parents:
+            assert events == []
+            return
+        (event,) = events
+        assert (event.asset_id, list(zip(event.parents, event.shares_bps))) == (asset.asset_id, asset.parents)
+        asset.block = tx.block_number
 
     @precondition(lambda self: self.model.assets)
     @rule(data=st.data())
@@ -322,6 +335,7 @@ class RegistryStateMachine(RuleBasedStateMachine):
         tx = self.registry.register_version(*args, sender=self.accounts[sender])
         (linked,) = tx.decode_logs(self.registry.VersionLinked)
         asset = self.model.add(cid, owner, 1, metadata, parents, shares, previous=previous)
+        self.check_provenance_event(tx, asset)
         assert (linked.asset_id, linked.previous_id, linked.root_id) == (asset.asset_id, previous, asset.root)
         self.touched("register_version")
 
@@ -445,18 +459,18 @@ class RegistryStateMachine(RuleBasedStateMachine):
             calls += [
                 ("ownerOf", asset_id),
                 ("asset_id_of", self.model.assets[asset_id].cid),
-                ("parents_of", asset_id),
+                ("provenance_of", asset_id),
                 ("latest_version", asset_id),
                 ("is_delisted", asset_id),
             ]
         results = iter(self.batch_call(calls))
         self._reads = {"balances": {actor: next(results) for actor in ACTORS}, "assets": {}}
         for asset_id in ids:
-            owner, found, parents, latest, delisted = (next(results) for _ in range(5))
+            owner, found, provenance, latest, delisted = (next(results) for _ in range(5))
             self._reads["assets"][asset_id] = {
                 "owner": owner,
                 "asset_id_of": found,
-                "parents": [tuple(parent) for parent in parents],
+                "provenance": tuple(provenance),
                 "latest": latest,
                 "delisted": delisted,
             }
@@ -500,12 +514,13 @@ class RegistryStateMachine(RuleBasedStateMachine):
             assert view["assets"][asset_id]["asset_id_of"] == asset_id
 
     @invariant()
-    def parents_match_and_are_older(self):
+    def provenance_matches_and_parents_are_older(self):
         view = self.chain_view()
         for asset_id, asset in self.model.assets.items():
-            parents = view["assets"][asset_id]["parents"]
-            assert parents == asset.parents
-            for parent_id, _share in parents:
+            count, committed, block = view["assets"][asset_id]["provenance"]
+            assert (count, committed, block) == (len(asset.parents), commitment(*split_parents(asset.parents)),
+                                                 asset.block)
+            for parent_id, _share in asset.parents:
                 assert self.model.assets[parent_id].order < asset.order
 
     @invariant()

@@ -13,6 +13,7 @@ from cidhub.market import (
     parse_token,
     set_split,
 )
+from cidhub.provenance import parents_args
 from cidhub.revenue import (
     History,
     build_statement,
@@ -158,7 +159,7 @@ def test_statement__detects_a_mismatch(market, registry, lineage, creator, buyer
     _, base, _, _ = lineage
     offer = create_offer(market, registry, creator, base, price=PRICE)
     buy(market, buyer, offer.offer_id)
-    market.distribute(base, ETH, [], [], sender=buyer)
+    market.distribute(base, ETH, *parents_args(registry, base), [], [], sender=buyer)
     deploy_block = market.creation_metadata.block
     history = History.load(registry, market, deploy_block)
     history.events = [e for e in history.events if e[1] != "Transfer"]  # owner unknown -> credit goes astray

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from cidhub.provenance import parents_of
 from cidhub.cid import cid_to_bytes, to_base32_v1
 from cidhub.publish import (
     AlreadyRegisteredError,
@@ -64,7 +65,7 @@ def test_publish__parents_by_cid_and_by_id(registry, creator, store, sample):
         PublishRequest(sample("c"), Kind.MODEL, parents=[a.cid, format_asset_id(b.asset_id)], shares_bps=[100, 200]),
         registry, creator, store,
     )
-    assert [(p.asset_id, p.share_bps) for p in registry.parents_of(child.asset_id)] == [
+    assert [(p.asset_id, p.share_bps) for p in parents_of(registry, child.asset_id)] == [
         (a.asset_id, 100), (b.asset_id, 200)]
 
 

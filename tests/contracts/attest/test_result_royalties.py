@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from cidhub.provenance import parents_args
+
 from .helpers import BOND, WINDOW
 
 ETH = "0x" + "00" * 20
@@ -22,11 +24,11 @@ def _market_before_isolation(market):
     pass
 
 
-def _sell_and_settle(market, result_id, seller, buyer, settle_by):
+def _sell_and_settle(registry, market, result_id, seller, buyer, settle_by):
     offer = market.create_offer(result_id, ETH, PRICE, 0, 0, 0, 0, sender=seller).decode_logs(
         market.OfferCreated)[0].offer_id
     market.buy(offer, buyer, value=PRICE, sender=buyer)
-    market.distribute(result_id, ETH, [], [], sender=settle_by)
+    market.distribute(result_id, ETH, *parents_args(registry, result_id), [], [], sender=settle_by)
 
 
 @pytest.mark.parametrize("route", ["signed", "optimistic"])
@@ -51,8 +53,8 @@ def test_sale_of_result__pays_model_and_data_owners(route, hub, market, registry
     assert market.pending(dataset, ETH) == to_data
     assert market.balance_of(buyer, ETH) == revenue - to_model - to_data
 
-    market.distribute(model, ETH, [], [], sender=attacker)
-    market.distribute(dataset, ETH, [], [], sender=attacker)
+    market.distribute(model, ETH, *parents_args(registry, model), [], [], sender=attacker)
+    market.distribute(dataset, ETH, *parents_args(registry, dataset), [], [], sender=attacker)
     assert market.balance_of(creator, ETH) == to_model
     assert market.balance_of(other, ETH) == to_data
     before = other.balance

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ape
 import pytest
 
+from cidhub.provenance import parents_of
 from cidhub.cid import cid_to_bytes, make_cid
 from cidhub.registry import Kind
 
@@ -24,7 +25,7 @@ def test_submit__signed_job__registers_result_with_provenance(hub, registry, mak
     assert (asset.owner, asset.kind, asset.licence_id, asset.royalty_bps) == (buyer.address, Kind.RESULT, 4, 300)
     assert bytes(asset.content_cid) == cid_to_bytes(job.output_cid)
     assert bytes(asset.metadata_cid) == cid_to_bytes(job.metadata_cid)
-    assert [(p.asset_id, p.share_bps) for p in registry.parents_of(result_id)] == [(model, 2_000), (dataset, 1_000)]
+    assert [(p.asset_id, p.share_bps) for p in parents_of(registry, result_id)] == [(model, 2_000), (dataset, 1_000)]
     (event,) = tx.decode_logs(hub.JobAccepted)
     assert bytes(event.job_hash) == job.struct_hash()
     assert (event.result_id, event.verifier) == (result_id, signed.address)
@@ -40,7 +41,7 @@ def test_submit__many_datasets__parents_in_job_order(registry, make_job, submit_
 
     submit_signed(job)
 
-    parents = [(p.asset_id, p.share_bps) for p in registry.parents_of(job.output_id)]
+    parents = [(p.asset_id, p.share_bps) for p in parents_of(registry, job.output_id)]
     assert parents == [(model, 1_400), *zip(datasets, [100, 200, 300, 400, 500, 600, 700, 800])]
 
 
@@ -51,7 +52,7 @@ def test_submit__result_of_earlier_job_as_input__pipeline(registry, make_job, su
     second = make_job(dataset_ids=[first.output_id])
     submit_signed(second)
 
-    assert [p.asset_id for p in registry.parents_of(second.output_id)][1] == first.output_id
+    assert [p.asset_id for p in parents_of(registry, second.output_id)][1] == first.output_id
 
 
 def test_submit__non_sha256_output_cid__id_is_keccak_of_multihash(registry, make_job, submit_signed):
@@ -154,7 +155,7 @@ def test_submit__shares_exactly_at_cap__accepted(registry, make_job, submit_sign
 
     submit_signed(job)
 
-    assert sum(p.share_bps for p in registry.parents_of(job.output_id)) == 5_000
+    assert sum(p.share_bps for p in parents_of(registry, job.output_id)) == 5_000
 
 
 def test_submit__verifier_not_approved__reverts(hub, make_job, sign, attacker, project, deployer):

@@ -10,6 +10,8 @@ from __future__ import annotations
 import ape
 import pytest
 
+from cidhub.provenance import parents_args
+
 from .helpers import ETH, fee_of
 
 PRICE = 10**16
@@ -19,7 +21,7 @@ WITHDRAW_GAS = 1_000_000
 
 
 @pytest.fixture
-def paid_to(market, creator, buyer, make_offer, new_asset):
+def paid_to(registry, market, creator, buyer, make_offer, new_asset):
     """Sell a licence of a fresh asset whose split is 100 % to `payee`, distribute; return (asset_id, amount)."""
 
     def _paid_to(payee, token=ETH, price=PRICE):
@@ -27,7 +29,7 @@ def paid_to(market, creator, buyer, make_offer, new_asset):
         market.set_split(asset_id, [payee], [10_000], sender=creator)
         offer_id = make_offer(asset_id, token=token, price=price)
         market.buy(offer_id, buyer, value=price if token == ETH else 0, sender=buyer)
-        market.distribute(asset_id, token, [payee], [10_000], sender=buyer)
+        market.distribute(asset_id, token, *parents_args(registry, asset_id), [payee], [10_000], sender=buyer)
         return asset_id, price - fee_of(price)
 
     return _paid_to
@@ -47,7 +49,7 @@ def reentry_targets(market, make_offer, new_asset, buyer, treasury):
                                   lambda payee: market.balance_of(treasury, ETH) == 0),
         "buy free licence": (market.buy.encode_input(free_offer, buyer),
                              lambda payee: market.has_access(free_asset, buyer)),
-        "distribute": (market.distribute.encode_input(pending_asset, ETH, [], []),
+        "distribute": (market.distribute.encode_input(pending_asset, ETH, [], [], [], []),
                        lambda payee: market.pending(pending_asset, ETH) == 0),
     }
 
@@ -104,7 +106,7 @@ def test_reentrant_payee__balances_stay_consistent(market, payee, paid_to, attac
 
 
 @pytest.mark.parametrize("mode", [REVERT, BURN_GAS])
-def test_hostile_payee__in_split__sale_distribution_and_others_withdrawals_unaffected(
+def test_hostile_payee__in_split__sale_distribution_and_others_withdrawals_unaffected(registry, 
         market, payee, creator, buyer, other, attacker, make_offer, asset_id, mode):
     hostile = payee(mode)
     recipients = sorted([hostile.address, other.address], key=lambda a: int(a, 16))
@@ -112,7 +114,7 @@ def test_hostile_payee__in_split__sale_distribution_and_others_withdrawals_unaff
     offer_id = make_offer(asset_id, price=PRICE)
 
     market.buy(offer_id, buyer, value=PRICE, sender=buyer)
-    market.distribute(asset_id, ETH, recipients, [5_000, 5_000], sender=attacker)
+    market.distribute(asset_id, ETH, *parents_args(registry, asset_id), recipients, [5_000, 5_000], sender=attacker)
     share = (PRICE - fee_of(PRICE)) // 2
     other_before = other.balance
     market.withdraw_for(other, ETH, sender=attacker)
@@ -168,8 +170,8 @@ def test_hostile_payee__owns_parent_and_child__distribution_climbs(market, regis
         registry.transferFrom(creator, hostile, asset, sender=creator)
 
     market.buy(offer_id, buyer, value=PRICE, sender=buyer)
-    market.distribute(child, ETH, [], [], sender=attacker)
-    market.distribute(parent, ETH, [], [], sender=attacker)
+    market.distribute(child, ETH, *parents_args(registry, child), [], [], sender=attacker)
+    market.distribute(parent, ETH, *parents_args(registry, parent), [], [], sender=attacker)
 
     assert market.balance_of(hostile, ETH) == PRICE - fee_of(PRICE)
     assert not hostile.reentry_attempted()  # nothing was pushed to it
@@ -215,7 +217,7 @@ def test_buy__fee_on_transfer_token__reverts(market, project, deployer, dao, buy
     assert (market.licence_of(asset_id, buyer), market.pending(asset_id, taxed)) == (0, 0)
 
 
-def test_no_return_token__buy_distribute_withdraw__work(market, project, deployer, dao, creator, buyer, treasury,
+def test_no_return_token__buy_distribute_withdraw__work(registry, market, project, deployer, dao, creator, buyer, treasury,
                                                         make_offer, asset_id):
     quiet = project.MktNoReturnToken.deploy(sender=deployer)
     market.set_token_allowed(quiet, True, sender=dao)
@@ -224,7 +226,7 @@ def test_no_return_token__buy_distribute_withdraw__work(market, project, deploye
     offer_id = make_offer(asset_id, token=quiet, price=10**6)
 
     market.buy(offer_id, buyer, sender=buyer)
-    market.distribute(asset_id, quiet, [], [], sender=creator)
+    market.distribute(asset_id, quiet, *parents_args(registry, asset_id), [], [], sender=creator)
     market.withdraw(quiet, sender=creator)
     market.withdraw(quiet, sender=treasury)
 
@@ -253,11 +255,11 @@ def test_buy__token_returns_false__token_transfer_failed(market, false_token, de
     assert market.licence_of(asset_id, buyer) == 0
 
 
-def test_withdraw__token_returns_false__token_transfer_failed_balance_kept(market, false_token, deployer, creator,
+def test_withdraw__token_returns_false__token_transfer_failed_balance_kept(registry, market, false_token, deployer, creator,
                                                                            buyer, make_offer, asset_id):
     offer_id = make_offer(asset_id, token=false_token, price=10**18)
     market.buy(offer_id, buyer, sender=buyer)
-    market.distribute(asset_id, false_token, [], [], sender=creator)
+    market.distribute(asset_id, false_token, *parents_args(registry, asset_id), [], [], sender=creator)
     false_token.set_failing(True, sender=deployer)
 
     with ape.reverts("market: token transfer failed"):
@@ -296,12 +298,12 @@ def test_reentrant_token__nested_call_during_buy__blocked_by_lock(market, hook_t
     assert took_effect(None)
 
 
-def test_reentrant_token__re_enters_withdraw_during_withdrawal__paid_once(market, hook_token, deployer, creator,
+def test_reentrant_token__re_enters_withdraw_during_withdrawal__paid_once(registry, market, hook_token, deployer, creator,
                                                                          treasury, buyer, make_offer, new_asset):
     first, second = new_asset(), new_asset()
     for asset in (first, second):
         market.buy(make_offer(asset, token=hook_token, price=10**18), buyer, sender=buyer)
-        market.distribute(asset, hook_token, [], [], sender=creator)
+        market.distribute(asset, hook_token, *parents_args(registry, asset), [], [], sender=creator)
     owed = market.balance_of(creator, hook_token)
     hook_token.arm(market, market.withdraw_for.encode_input(creator, hook_token), sender=deployer)
 

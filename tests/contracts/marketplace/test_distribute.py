@@ -5,6 +5,8 @@ from __future__ import annotations
 import ape
 import pytest
 
+from cidhub.provenance import parents_args
+
 from .helpers import ETH, MAX_BPS, fee_of, sorted_addresses, split_credits, upstream_parts
 
 PRICE = 10**16
@@ -36,10 +38,10 @@ def _balances(market, accounts, token=ETH):
 # ---------------------------------------------------------------- default split
 
 
-def test_distribute__default_split__all_to_owner_and_logs(market, creator, attacker, sell, asset_id):
+def test_distribute__default_split__all_to_owner_and_logs(registry, market, creator, attacker, sell, asset_id):
     amount = sell(asset_id)
 
-    tx = market.distribute(asset_id, ETH, [], [], sender=attacker)  # anyone may call it
+    tx = market.distribute(asset_id, ETH, *parents_args(registry, asset_id), [], [], sender=attacker)  # anyone may call it
 
     (event,) = tx.decode_logs(market.RevenueDistributed)
     assert (event.asset_id, event.token, event.amount, event.upstream) == (asset_id, ETH, amount, 0)
@@ -47,10 +49,10 @@ def test_distribute__default_split__all_to_owner_and_logs(market, creator, attac
     assert market.pending(asset_id, ETH) == 0
 
 
-def test_distribute__return_value__is_amount(market, attacker, sell, asset_id):
+def test_distribute__return_value__is_amount(registry, market, attacker, sell, asset_id):
     amount = sell(asset_id)
 
-    tx = market.distribute(asset_id, ETH, [], [], sender=attacker)
+    tx = market.distribute(asset_id, ETH, *parents_args(registry, asset_id), [], [], sender=attacker)
 
     assert tx.return_value == amount
 
@@ -60,17 +62,17 @@ def test_distribute__default_split_after_nft_transfer__owner_at_distribution_tim
     amount = sell(asset_id)
     registry.transferFrom(creator, other, asset_id, sender=creator)
 
-    market.distribute(asset_id, ETH, [], [], sender=creator)
+    market.distribute(asset_id, ETH, *parents_args(registry, asset_id), [], [], sender=creator)
 
     assert (market.balance_of(creator, ETH), market.balance_of(other, ETH)) == (0, amount)
 
 
-def test_distribute__split_restored_to_default__owner_paid(market, creator, sell, asset_id, three):
+def test_distribute__split_restored_to_default__owner_paid(registry, market, creator, sell, asset_id, three):
     market.set_split(asset_id, three, [5_000, 3_000, 2_000], sender=creator)
     market.set_split(asset_id, [], [], sender=creator)
     amount = sell(asset_id)
 
-    market.distribute(asset_id, ETH, [], [], sender=creator)
+    market.distribute(asset_id, ETH, *parents_args(registry, asset_id), [], [], sender=creator)
 
     assert market.balance_of(creator, ETH) == amount
     assert _balances(market, three) == [0, 0, 0]
@@ -79,12 +81,12 @@ def test_distribute__split_restored_to_default__owner_paid(market, creator, sell
 # ---------------------------------------------------------------- custom split and rounding
 
 
-def test_distribute__split__credits_by_weight(market, creator, sell, asset_id, three):
+def test_distribute__split__credits_by_weight(registry, market, creator, sell, asset_id, three):
     weights = [5_000, 3_000, 2_000]
     market.set_split(asset_id, three, weights, sender=creator)
     amount = sell(asset_id)
 
-    market.distribute(asset_id, ETH, three, weights, sender=creator)
+    market.distribute(asset_id, ETH, *parents_args(registry, asset_id), three, weights, sender=creator)
 
     assert _balances(market, three) == [amount * w // MAX_BPS for w in weights]
     assert sum(_balances(market, three)) == amount
@@ -92,12 +94,12 @@ def test_distribute__split__credits_by_weight(market, creator, sell, asset_id, t
 
 
 @pytest.mark.parametrize("price", [1, 2, 3, 101, 9_999, 10**6 + 7, 10**16 + 1])
-def test_distribute__rounding_dust__to_first_recipient(market, creator, sell, asset_id, three, price):
+def test_distribute__rounding_dust__to_first_recipient(registry, market, creator, sell, asset_id, three, price):
     weights = [3_334, 3_333, 3_333]
     market.set_split(asset_id, three, weights, sender=creator)
     amount = sell(asset_id, price=price)
 
-    market.distribute(asset_id, ETH, three, weights, sender=creator)
+    market.distribute(asset_id, ETH, *parents_args(registry, asset_id), three, weights, sender=creator)
 
     expected = split_credits(amount, weights)
     assert _balances(market, three) == expected
@@ -105,38 +107,38 @@ def test_distribute__rounding_dust__to_first_recipient(market, creator, sell, as
     assert expected[0] - amount * weights[0] // MAX_BPS < len(weights)  # dust is below one wei per recipient
 
 
-def test_distribute__dust__first_recipient_even_with_smallest_weight(market, creator, sell, asset_id, three):
+def test_distribute__dust__first_recipient_even_with_smallest_weight(registry, market, creator, sell, asset_id, three):
     weights = [1, 4_999, 5_000]
     market.set_split(asset_id, three, weights, sender=creator)
     amount = sell(asset_id, price=1_003)  # 1_003 - 25 fee = 978: credits 0, 488, 489, dust 1
 
-    market.distribute(asset_id, ETH, three, weights, sender=creator)
+    market.distribute(asset_id, ETH, *parents_args(registry, asset_id), three, weights, sender=creator)
 
     assert amount == 978
     assert _balances(market, three) == [1, 488, 489]
 
 
-def test_distribute__max_recipients__every_wei_credited(market, creator, sell, asset_id):
+def test_distribute__max_recipients__every_wei_credited(registry, market, creator, sell, asset_id):
     recipients = sorted_addresses([f"0x{0x5000 + i:040x}" for i in range(64)])
     weights = [157] * 63 + [10_000 - 157 * 63]
     market.set_split(asset_id, recipients, weights, sender=creator)
     amount = sell(asset_id, price=10**16 + 12_345)
 
-    market.distribute(asset_id, ETH, recipients, weights, sender=creator)
+    market.distribute(asset_id, ETH, *parents_args(registry, asset_id), recipients, weights, sender=creator)
 
     credited = [market.balance_of(r, ETH) for r in recipients]
     assert credited == split_credits(amount, weights)
     assert sum(credited) == amount
 
 
-def test_distribute__new_split__applies_to_pending_revenue(market, creator, other, sell, asset_id, three):
+def test_distribute__new_split__applies_to_pending_revenue(registry, market, creator, other, sell, asset_id, three):
     market.set_split(asset_id, three, [5_000, 3_000, 2_000], sender=creator)
     amount = sell(asset_id)
     market.set_split(asset_id, [other], [10_000], sender=creator)
 
     with ape.reverts("market: split mismatch"):
-        market.distribute(asset_id, ETH, three, [5_000, 3_000, 2_000], sender=creator)
-    market.distribute(asset_id, ETH, [other], [10_000], sender=creator)
+        market.distribute(asset_id, ETH, *parents_args(registry, asset_id), three, [5_000, 3_000, 2_000], sender=creator)
+    market.distribute(asset_id, ETH, *parents_args(registry, asset_id), [other], [10_000], sender=creator)
 
     assert market.balance_of(other, ETH) == amount
 
@@ -144,23 +146,23 @@ def test_distribute__new_split__applies_to_pending_revenue(market, creator, othe
 # ---------------------------------------------------------------- reverts
 
 
-def test_distribute__default_split_given_recipients__split_mismatch(market, creator, other, sell, asset_id):
+def test_distribute__default_split_given_recipients__split_mismatch(registry, market, creator, other, sell, asset_id):
     sell(asset_id)
 
     with ape.reverts("market: split mismatch"):
-        market.distribute(asset_id, ETH, [other], [10_000], sender=creator)
+        market.distribute(asset_id, ETH, *parents_args(registry, asset_id), [other], [10_000], sender=creator)
 
 
-def test_distribute__custom_split_given_empty__split_mismatch(market, creator, sell, asset_id, three):
+def test_distribute__custom_split_given_empty__split_mismatch(registry, market, creator, sell, asset_id, three):
     market.set_split(asset_id, three, [5_000, 3_000, 2_000], sender=creator)
     sell(asset_id)
 
     with ape.reverts("market: split mismatch"):
-        market.distribute(asset_id, ETH, [], [], sender=creator)
+        market.distribute(asset_id, ETH, *parents_args(registry, asset_id), [], [], sender=creator)
 
 
 @pytest.mark.parametrize("case", ["weights swapped", "recipient replaced", "recipient dropped", "weights changed"])
-def test_distribute__lists_differ_from_split__split_mismatch(market, creator, attacker, sell, asset_id, three, case):
+def test_distribute__lists_differ_from_split__split_mismatch(registry, market, creator, attacker, sell, asset_id, three, case):
     weights = [5_000, 3_000, 2_000]
     market.set_split(asset_id, three, weights, sender=creator)
     sell(asset_id)
@@ -175,49 +177,80 @@ def test_distribute__lists_differ_from_split__split_mismatch(market, creator, at
         forged = [5_001, 2_999, 2_000]
 
     with ape.reverts("market: split mismatch"):
-        market.distribute(asset_id, ETH, recipients, forged, sender=attacker)
+        market.distribute(asset_id, ETH, *parents_args(registry, asset_id), recipients, forged, sender=attacker)
 
 
-def test_distribute__no_sales__nothing_to_distribute(market, creator, asset_id):
-    with ape.reverts("market: nothing to distribute"):
-        market.distribute(asset_id, ETH, [], [], sender=creator)
+@pytest.mark.parametrize("case", [
+    "parents omitted", "parent dropped", "parents reordered", "share raised", "stranger added", "shares shifted",
+])
+def test_distribute__parents_differ_from_registry__provenance_mismatch(registry, market, creator, attacker, new_asset,
+                                                                      sell, case):
+    # The upstream split is the registry's commitment; a caller cannot redirect or skip it.
+    first, second, stranger = new_asset(), new_asset(), new_asset(sender=attacker)
+    child = new_asset(parents=[first, second], shares=[1_000, 2_000])
+    sell(child)
+    parents, shares = {
+        "parents omitted": ([], []),
+        "parent dropped": ([first], [1_000]),
+        "parents reordered": ([second, first], [2_000, 1_000]),
+        "share raised": ([first, second], [1_000, 2_001]),
+        "stranger added": ([first, second, stranger], [1_000, 2_000, 0]),
+        "shares shifted": ([first, second], [2_000, 1_000]),
+    }[case]
+
+    with ape.reverts("market: provenance mismatch"):
+        market.distribute(child, ETH, parents, shares, [], [], sender=attacker)
+    assert market.pending(child, ETH) != 0
 
 
-def test_distribute__twice__nothing_to_distribute(market, creator, sell, asset_id):
+def test_distribute__no_parents_but_some_given__provenance_mismatch(market, creator, attacker, new_asset, sell,
+                                                                    asset_id):
     sell(asset_id)
-    market.distribute(asset_id, ETH, [], [], sender=creator)
+
+    with ape.reverts("market: provenance mismatch"):
+        market.distribute(asset_id, ETH, [new_asset(sender=attacker)], [5_000], [], [], sender=attacker)
+
+
+def test_distribute__no_sales__nothing_to_distribute(registry, market, creator, asset_id):
+    with ape.reverts("market: nothing to distribute"):
+        market.distribute(asset_id, ETH, *parents_args(registry, asset_id), [], [], sender=creator)
+
+
+def test_distribute__twice__nothing_to_distribute(registry, market, creator, sell, asset_id):
+    sell(asset_id)
+    market.distribute(asset_id, ETH, *parents_args(registry, asset_id), [], [], sender=creator)
 
     with ape.reverts("market: nothing to distribute"):
-        market.distribute(asset_id, ETH, [], [], sender=creator)
+        market.distribute(asset_id, ETH, *parents_args(registry, asset_id), [], [], sender=creator)
 
 
-def test_distribute__only_free_sales__nothing_to_distribute(market, creator, sell, asset_id):
+def test_distribute__only_free_sales__nothing_to_distribute(registry, market, creator, sell, asset_id):
     sell(asset_id, price=0)
 
     with ape.reverts("market: nothing to distribute"):
-        market.distribute(asset_id, ETH, [], [], sender=creator)
+        market.distribute(asset_id, ETH, *parents_args(registry, asset_id), [], [], sender=creator)
 
 
-def test_distribute__other_token_pool_empty__nothing_to_distribute(market, creator, usd, sell, asset_id):
+def test_distribute__other_token_pool_empty__nothing_to_distribute(registry, market, creator, usd, sell, asset_id):
     sell(asset_id)  # ETH only
 
     with ape.reverts("market: nothing to distribute"):
-        market.distribute(asset_id, usd, [], [], sender=creator)
+        market.distribute(asset_id, usd, *parents_args(registry, asset_id), [], [], sender=creator)
 
 
 def test_distribute__unknown_asset__nothing_to_distribute(market, creator):
     with ape.reverts("market: nothing to distribute"):
-        market.distribute(999_999, ETH, [], [], sender=creator)
+        market.distribute(999_999, ETH, [], [], [], [], sender=creator)
 
 
 # ---------------------------------------------------------------- tokens
 
 
-def test_distribute__erc20_pool__separate_from_eth(market, creator, usd, sell, asset_id):
+def test_distribute__erc20_pool__separate_from_eth(registry, market, creator, usd, sell, asset_id):
     eth_amount = sell(asset_id)
     usd_amount = sell(asset_id, price=7 * 10**18 + 3, token=usd)
 
-    tx = market.distribute(asset_id, usd, [], [], sender=creator)
+    tx = market.distribute(asset_id, usd, *parents_args(registry, asset_id), [], [], sender=creator)
 
     assert tx.decode_logs(market.RevenueDistributed)[0].token == usd.address
     assert market.balance_of(creator, usd) == usd_amount
@@ -228,14 +261,14 @@ def test_distribute__erc20_pool__separate_from_eth(market, creator, usd, sell, a
 # ---------------------------------------------------------------- provenance
 
 
-def test_distribute__two_parents__upstream_to_parent_pools_rest_to_split(market, creator, new_asset, sell, three):
+def test_distribute__two_parents__upstream_to_parent_pools_rest_to_split(registry, market, creator, new_asset, sell, three):
     first, second = new_asset(), new_asset()
     child = new_asset(parents=[first, second], shares=[1_500, 2_500])
     weights = [5_000, 3_000, 2_000]
     market.set_split(child, three, weights, sender=creator)
     amount = sell(child, price=10**16 + 333)
 
-    tx = market.distribute(child, ETH, three, weights, sender=creator)
+    tx = market.distribute(child, ETH, *parents_args(registry, child), three, weights, sender=creator)
 
     parts = upstream_parts(amount, [1_500, 2_500])
     (event,) = tx.decode_logs(market.RevenueDistributed)
@@ -245,70 +278,70 @@ def test_distribute__two_parents__upstream_to_parent_pools_rest_to_split(market,
     assert market.pending(child, ETH) == 0
 
 
-def test_distribute__parent_part_rounds_down__dust_stays_with_split(market, creator, new_asset, sell):
+def test_distribute__parent_part_rounds_down__dust_stays_with_split(registry, market, creator, new_asset, sell):
     parent = new_asset()
     child = new_asset(parents=[parent], shares=[3_333])
     amount = sell(child, price=40)  # fee 1, pool 39: parent gets 39 * 3333 // 10000 = 12
 
-    market.distribute(child, ETH, [], [], sender=creator)
+    market.distribute(child, ETH, *parents_args(registry, child), [], [], sender=creator)
 
     assert (amount, market.pending(parent, ETH), market.balance_of(creator, ETH)) == (39, 12, 27)
 
 
-def test_distribute__parent_part_zero__nothing_upstream(market, creator, new_asset, sell):
+def test_distribute__parent_part_zero__nothing_upstream(registry, market, creator, new_asset, sell):
     parent = new_asset()
     child = new_asset(parents=[parent], shares=[1])
     amount = sell(child, price=100)  # fee 2, pool 98: 98 * 1 // 10000 = 0
 
-    tx = market.distribute(child, ETH, [], [], sender=creator)
+    tx = market.distribute(child, ETH, *parents_args(registry, child), [], [], sender=creator)
 
     assert tx.decode_logs(market.RevenueDistributed)[0].upstream == 0
     assert (market.pending(parent, ETH), market.balance_of(creator, ETH)) == (0, amount)
 
 
-def test_distribute__zero_share_parent__nothing_upstream(market, creator, new_asset, sell):
+def test_distribute__zero_share_parent__nothing_upstream(registry, market, creator, new_asset, sell):
     parent = new_asset()
     child = new_asset(parents=[parent], shares=[0])
     amount = sell(child)
 
-    market.distribute(child, ETH, [], [], sender=creator)
+    market.distribute(child, ETH, *parents_args(registry, child), [], [], sender=creator)
 
     assert (market.pending(parent, ETH), market.balance_of(creator, ETH)) == (0, amount)
 
 
-def test_distribute__parents_take_everything__split_gets_nothing(market, creator, new_asset, sell, three):
+def test_distribute__parents_take_everything__split_gets_nothing(registry, market, creator, new_asset, sell, three):
     first, second = new_asset(), new_asset()
     child = new_asset(parents=[first, second], shares=[6_000, 4_000])
     market.set_split(child, three, [5_000, 3_000, 2_000], sender=creator)
     amount = sell(child, price=10**16)  # pool divisible: no rounding dust left for the split
 
-    tx = market.distribute(child, ETH, three, [5_000, 3_000, 2_000], sender=creator)
+    tx = market.distribute(child, ETH, *parents_args(registry, child), three, [5_000, 3_000, 2_000], sender=creator)
 
     assert tx.decode_logs(market.RevenueDistributed)[0].upstream == amount
     assert [market.pending(first, ETH), market.pending(second, ETH)] == upstream_parts(amount, [6_000, 4_000])
     assert _balances(market, three) == [0, 0, 0]
 
 
-def test_distribute__sixteen_parents__each_pool_credited(market, creator, new_asset, sell):
+def test_distribute__sixteen_parents__each_pool_credited(registry, market, creator, new_asset, sell):
     parents = [new_asset() for _ in range(16)]
     shares = [100 + i for i in range(16)]
     child = new_asset(parents=parents, shares=shares)
     amount = sell(child, price=10**16 + 99)
 
-    market.distribute(child, ETH, [], [], sender=creator)
+    market.distribute(child, ETH, *parents_args(registry, child), [], [], sender=creator)
 
     parts = upstream_parts(amount, shares)
     assert [market.pending(p, ETH) for p in parents] == parts
     assert market.balance_of(creator, ETH) == amount - sum(parts)
 
 
-def test_distribute__parent_pool_also_takes_its_own_sales(market, creator, new_asset, sell):
+def test_distribute__parent_pool_also_takes_its_own_sales(registry, market, creator, new_asset, sell):
     parent = new_asset()
     child = new_asset(parents=[parent], shares=[2_000])
     own = sell(parent)
     child_amount = sell(child)
 
-    market.distribute(child, ETH, [], [], sender=creator)
+    market.distribute(child, ETH, *parents_args(registry, child), [], [], sender=creator)
 
     assert market.pending(parent, ETH) == own + child_amount * 2_000 // MAX_BPS
 
@@ -325,7 +358,7 @@ def test_distribute__chain_of_four__climbs_one_level_per_call(market, registry, 
     pool = amount
     for asset, owner, share in ((leaf, creator, 3_000), (b, buyer, 2_500), (a, other, 4_000), (root, attacker, 0)):
         assert market.pending(asset, ETH) == pool
-        market.distribute(asset, ETH, [], [], sender=creator)
+        market.distribute(asset, ETH, *parents_args(registry, asset), [], [], sender=creator)
         up = pool * share // MAX_BPS
         expected[owner.address] = pool - up
         assert market.pending(asset, ETH) == 0
@@ -335,7 +368,7 @@ def test_distribute__chain_of_four__climbs_one_level_per_call(market, registry, 
     assert sum(expected.values()) == amount
 
 
-def test_distribute__diamond__both_paths_reach_the_root(market, creator, new_asset, sell):
+def test_distribute__diamond__both_paths_reach_the_root(registry, market, creator, new_asset, sell):
     root = new_asset()
     left = new_asset(parents=[root], shares=[5_000])
     right = new_asset(parents=[root], shares=[2_000])
@@ -343,7 +376,7 @@ def test_distribute__diamond__both_paths_reach_the_root(market, creator, new_ass
     amount = sell(top, price=10**18)
 
     for asset in (top, left, right):
-        market.distribute(asset, ETH, [], [], sender=creator)
+        market.distribute(asset, ETH, *parents_args(registry, asset), [], [], sender=creator)
 
     to_left = to_right = amount * 3_000 // MAX_BPS
     assert market.pending(root, ETH) == to_left * 5_000 // MAX_BPS + to_right * 2_000 // MAX_BPS
@@ -355,7 +388,7 @@ def test_distribute__diamond__both_paths_reach_the_root(market, creator, new_ass
     (123_456_789, [3_333, 3_333, 3_333], [3_334, 3_333, 3_333]),
     (10**23 + 17, [1], [1, 2, 3, 9_994]),
 ])
-def test_distribute__exact_integer_math__matches_python(market, creator, usd, new_asset, sell, accounts, price, shares,
+def test_distribute__exact_integer_math__matches_python(registry, market, creator, usd, new_asset, sell, accounts, price, shares,
                                                         weights):
     parents = [new_asset() for _ in shares]
     child = new_asset(parents=parents, shares=shares)
@@ -363,7 +396,7 @@ def test_distribute__exact_integer_math__matches_python(market, creator, usd, ne
     market.set_split(child, recipients, weights, sender=creator)
     amount = sell(child, price=price, token=usd)
 
-    market.distribute(child, usd, recipients, weights, sender=creator)
+    market.distribute(child, usd, *parents_args(registry, child), recipients, weights, sender=creator)
 
     parts = upstream_parts(amount, shares)
     assert [market.pending(p, usd) for p in parents] == parts

@@ -5,19 +5,21 @@ from __future__ import annotations
 import ape
 import pytest
 
+from cidhub.provenance import parents_args
+
 from .helpers import ETH, fee_of
 
 PRICE = 10**16
 
 
 @pytest.fixture
-def owed(market, make_offer, buyer, creator, asset_id):
+def owed(registry, market, make_offer, buyer, creator, asset_id):
     """Sell one licence in `token` and distribute it to `creator`; return what `creator` is owed."""
 
     def _owed(token=ETH, price=PRICE):
         offer_id = make_offer(asset_id, token=token, price=price, duration=86_400)  # timed: buyable again
         market.buy(offer_id, buyer, value=price if token == ETH else 0, sender=buyer)
-        market.distribute(asset_id, token, [], [], sender=buyer)
+        market.distribute(asset_id, token, *parents_args(registry, asset_id), [], [], sender=buyer)
         return price - fee_of(price)
 
     return _owed

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ape
 import pytest
 
+from cidhub.provenance import parents_of
 from cidhub.registry import Kind
 
 from . import cids
@@ -146,7 +147,7 @@ def test_transferFrom__round_trip__balances_restored(registry, creator, buyer, t
 def test_transferFrom__asset_fields_preserved(registry, creator, buyer, other, curator, token):
     registry.delist(token, cids.metadata(), sender=curator)
     before = registry.asset(token)
-    parents = registry.parents_of(token)
+    parents = parents_of(registry, token)
     uri = registry.tokenURI(token)
 
     registry.transferFrom(creator, buyer, token, sender=creator)
@@ -158,7 +159,7 @@ def test_transferFrom__asset_fields_preserved(registry, creator, buyer, other, c
                   "previous_version", "latest_version"):
         assert getattr(after, field) == getattr(before, field), field
     assert (after.kind, after.licence_id, after.royalty_bps, after.delisted) == (Kind.CODE, 4_321, 1_999, True)
-    assert registry.parents_of(token) == parents
+    assert parents_of(registry, token) == parents
     assert registry.tokenURI(token) == uri
     assert registry.kind_of(token) == Kind.CODE
     assert registry.asset_id_of(before.content_cid) == token

@@ -1,10 +1,18 @@
-"""Provenance: parents and their upstream shares, as stored, returned and logged."""
+"""Provenance: parents and their upstream shares, as committed, logged, verified and read back.
+
+The registry stores a commitment (keccak256 of the ABI-encoded lists, top 216 bits) and the
+registration block; the lists live in the ProvenanceRecorded event. `parents_of` (cidhub) reads
+them back through the commitment, so every read in this file also checks it."""
 
 from __future__ import annotations
 
 import ape
 import pytest
 
+from eth_abi import encode as abi_encode
+from eth_utils import keccak
+
+from cidhub.provenance import ProvenanceError, commitment, parents_of
 from cidhub.registry import MAX_BPS, MAX_PARENTS
 
 from . import cids
@@ -17,7 +25,7 @@ def _register(registry, sender, parents, shares, content=None):
 
 
 def _parents(registry, asset_id):
-    return [(p.asset_id, p.share_bps) for p in registry.parents_of(asset_id)]
+    return [(p.asset_id, p.share_bps) for p in parents_of(registry, asset_id)]
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +66,7 @@ def test_register__no_parents__no_provenance_event(registry, creator):
     child, tx = _register(registry, creator, [], [])
 
     assert tx.decode_logs(registry.ProvenanceRecorded) == []
-    assert registry.parents_of(child) == []
+    assert parents_of(registry, child) == []
 
 
 def test_register__shares_sum_exactly_100_percent__accepted(registry, creator, three_parents):
@@ -112,7 +120,7 @@ def test_register__chain_of_16_generations__each_child_names_its_parent(registry
 
     for generation in range(1, len(chain)):
         assert _parents(registry, chain[generation]) == [(chain[generation - 1], generation * 10)]
-    assert registry.parents_of(chain[0]) == []
+    assert parents_of(registry, chain[0]) == []
 
 
 def test_register__17_parents__reverts(registry, creator):
@@ -211,3 +219,80 @@ def test_parents_of__parent_transferred_or_delisted__provenance_unchanged(
     registry.delist(three_parents[1], cids.metadata(), sender=curator)
 
     assert _parents(registry, child) == list(zip(three_parents, [1, 2, 3]))
+
+
+# ---------------------------------------------------------------- the commitment and its views
+
+
+def _solidity_commitment(parents, shares):
+    """keccak256(abi.encode(uint256[], uint16[])) with the low 40 bits cleared, spelled out."""
+    digest = keccak(abi_encode(["uint256[]", "uint16[]"], [parents, shares]))
+    return digest[:27] + b"\x00" * 5
+
+
+def test_provenance_of__committed_lists_and_registration_block(registry, creator, three_parents):
+    shares = [700, 0, 1_300]
+
+    child, tx = _register(registry, creator, three_parents, shares)
+
+    record = registry.provenance_of(child)
+    assert record.parent_count == 3
+    assert bytes(record.commitment) == _solidity_commitment(three_parents, shares) == commitment(three_parents, shares)
+    assert record.block_number == tx.block_number
+
+
+def test_provenance_of__no_parents__empty_lists_commitment_and_block_zero(registry, creator):
+    child, _ = _register(registry, creator, [], [])
+
+    record = registry.provenance_of(child)
+    assert (record.parent_count, record.block_number) == (0, 0)
+    assert bytes(record.commitment) == _solidity_commitment([], [])
+
+
+def test_verify_parents__exact_lists__true(registry, creator, three_parents):
+    child, _ = _register(registry, creator, three_parents, [1, 2, 3])
+    childless, _ = _register(registry, creator, [], [])
+
+    assert registry.verify_parents(child, three_parents, [1, 2, 3]) is True
+    assert registry.verify_parents(childless, [], []) is True
+
+
+@pytest.mark.parametrize("parents_index, shares", [
+    ([0, 1, 2], [1, 2, 4]),  # a share changed
+    ([1, 0, 2], [2, 1, 3]),  # order changed, pairs kept
+    ([0, 1], [1, 2]),  # a parent dropped
+    ([], []),  # none at all
+])
+def test_verify_parents__any_difference__false(registry, creator, three_parents, parents_index, shares):
+    child, _ = _register(registry, creator, three_parents, [1, 2, 3])
+
+    assert registry.verify_parents(child, [three_parents[i] for i in parents_index], shares) is False
+
+
+def test_verify_parents__no_parents_but_some_given__false(registry, creator, three_parents):
+    childless, _ = _register(registry, creator, [], [])
+
+    assert registry.verify_parents(childless, three_parents[:1], [0]) is False
+    assert registry.verify_parents(childless, [], [0]) is False
+
+
+def test_parents_of__wrong_block_hint__refuses_to_guess(registry, creator, three_parents):
+    # A node that does not serve the block's logs (or serves something else) is an error, not [].
+    child, _ = _register(registry, creator, three_parents, [1, 2, 3])
+
+    class PrunedNode:
+        """The registry as seen through a node whose logs for that block are gone."""
+
+        def __init__(self, inner):
+            self._inner = inner
+
+        def provenance_of(self, asset_id):
+            return self._inner.provenance_of(asset_id)
+
+        class ProvenanceRecorded:
+            @staticmethod
+            def range(*args, **kwargs):
+                return iter(())
+
+    with pytest.raises(ProvenanceError, match="3 parents"):
+        parents_of(PrunedNode(registry), child)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ape
 
+from cidhub.provenance import parents_of
 from cidhub.registry import MAX_BATCH, Kind
 
 from . import cids
@@ -64,7 +65,7 @@ def test_register_batch__parent_registered_earlier_in_batch__accepted(registry, 
         (derived_id, [base_id, outside], [4_000, 1_000]),
         (cids.expected_id(grandchild), [derived_id, base_id], [500, 500]),
     ]
-    assert [(p.asset_id, p.share_bps) for p in registry.parents_of(derived_id)] == [(base_id, 4_000), (outside, 1_000)]
+    assert [(p.asset_id, p.share_bps) for p in parents_of(registry, derived_id)] == [(base_id, 4_000), (outside, 1_000)]
 
 
 def test_register_batch__parent_later_in_batch__reverts(registry, creator):

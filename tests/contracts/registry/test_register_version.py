@@ -5,6 +5,7 @@ from __future__ import annotations
 import ape
 import pytest
 
+from cidhub.provenance import parents_of
 from cidhub.registry import Kind
 
 from . import cids
@@ -144,14 +145,14 @@ def test_register_version__ownership_checked_before_latest(registry, creator, at
 def test_register_version__not_a_parent_unless_listed(registry, creator, v1):
     v2, tx = _version(registry, v1, creator)
 
-    assert registry.parents_of(v2) == []
+    assert parents_of(registry, v2) == []
     assert tx.decode_logs(registry.ProvenanceRecorded) == []
 
 
 def test_register_version__previous_listed_as_parent__provenance_recorded(registry, creator, v1):
     v2, tx = _version(registry, v1, creator, parents=[v1], shares=[5_000])
 
-    assert [(p.asset_id, p.share_bps) for p in registry.parents_of(v2)] == [(v1, 5_000)]
+    assert [(p.asset_id, p.share_bps) for p in parents_of(registry, v2)] == [(v1, 5_000)]
     (event,) = tx.decode_logs(registry.ProvenanceRecorded)
     assert list(event.parents) == [v1]
 

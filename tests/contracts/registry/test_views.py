@@ -173,7 +173,8 @@ def test_previous_version__unknown__zero(registry):
 VIEWS_OF_AN_ASSET = [
     ("cid_of", ()),
     ("metadata_cid_of", ()),
-    ("parents_of", ()),
+    ("provenance_of", ()),
+    ("verify_parents", ([], [])),
     ("latest_version", ()),
     ("is_delisted", ()),
     ("kind_of", ()),
