@@ -49,7 +49,8 @@
      commits to its output CID, so each job hash is accepted at most once),
      and the record is the registry's result asset (kind, parents, shares,
      metadata card) plus the JobAccepted event. The registration dominates:
-     `register_for` with two parents writes six fresh slots.
+     `register_for` with two parents writes three fresh slots (owner and
+     packed fields, metadata digest, provenance commitment).
 @custom:security Acceptance = approved verifier + its `verify` (STATICCALL,
                  so a verifier cannot change state during an acceptance) +
                  the registry's checks. The consumer callback runs last,

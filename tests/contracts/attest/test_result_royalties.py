@@ -45,7 +45,7 @@ def test_sale_of_result__pays_model_and_data_owners(route, hub, market, registry
         optimistic.finalize(job.struct_hash(), sender=attacker)
         hub.submit(job.as_args(), b"", sender=attacker)
 
-    _sell_and_settle(market, job.output_id, buyer, curator, settle_by=attacker)
+    _sell_and_settle(registry, market, job.output_id, buyer, curator, settle_by=attacker)
 
     revenue = PRICE - PRICE * FEE_BPS // 10_000
     to_model, to_data = revenue * 2_000 // 10_000, revenue * 1_000 // 10_000
