@@ -497,7 +497,10 @@ def _record_parents(
             assert parents[j] != parent, "registry: duplicate parent"
         total += convert(shares_bps[i], uint256)
     assert total <= MAX_BPS, "registry: shares over 100%"
-    self._provenance[asset_id] = self._commitment(parents, shares_bps) | (block.number & _BLOCK_MASK)
+    # Inlined rather than `_commitment`: a call would copy both lists into another frame, and
+    # every registration (with parents or not) pays for the deepest frame's memory.
+    self._provenance[asset_id] = convert(keccak256(abi_encode(parents, shares_bps)), uint256) >> _BLOCK_BITS \
+        << _BLOCK_BITS | (block.number & _BLOCK_MASK)
     log ProvenanceRecorded(asset_id=asset_id, parents=parents, shares_bps=shares_bps)
     return count << _PARENT_COUNT_SHIFT
 
