@@ -1,8 +1,8 @@
 """Rewrite the benchmark tables in README.md from bench/results/*.json.
 
 `make bench` runs this last, so the README always shows the committed measurements (never
-hand-copied numbers). Sections are delimited by `<!-- gas-table -->` ... `<!-- /gas-table -->`
-and `<!-- cid-table -->` ... `<!-- /cid-table -->`.
+hand-copied numbers). Sections are delimited by `<!-- gas-table -->` ... `<!-- /gas-table -->`,
+`<!-- cid-table -->` ... `<!-- /cid-table -->` and `<!-- ipfs-table -->` ... `<!-- /ipfs-table -->`.
 """
 
 from __future__ import annotations
@@ -47,6 +47,26 @@ def cid_table(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def ipfs_table(report: dict) -> str:
+    small, big, rpc = report["small_files"], report["big_file"], report["rpc"]
+    rows = [
+        (f"publish to `local`, {small['files']:,} small files (1-8 KiB), durable store (fsync)",
+         f"{small['fsync_on']['files_per_s']:.1f} files/s"),
+        ("same, fsync off", f"{small['fsync_off']['files_per_s']:.1f} files/s"),
+        (f"publish to `local`, one {big['size_mib']:,} MiB file (fsync)", f"{big['mib_per_s']:.1f} MiB/s"),
+        (f"peak RSS of that process (before: {big['rss_before_mib']:.1f} MiB)",
+         f"{big['rss_peak_mib']:.1f} MiB (+{big['rss_growth_mib']:.1f} MiB)"),
+        (f"RPC `add` through the embedded node, {rpc['size_mib']} MiB (ipfshttpclient, node in its own process)",
+         f"{rpc['rpc_add']['mib_per_s']:.1f} MiB/s"),
+        ("RPC `dag/import` of the same DAG", f"{rpc['rpc_dag_import']['mib_per_s']:.1f} MiB/s"),
+        ("CID alone (`import_file`, no storage), same file", f"{rpc['cid_alone']['mib_per_s']:.1f} MiB/s"),
+    ]
+    lines = [f"Measured {report['date'][:10]} on {report['cpu_count']} cores.", "",
+             "| measurement | result |", "|---|---:|"]
+    lines += [f"| {what} | {result} |" for what, result in rows]
+    return "\n".join(lines) + "\n"
+
+
 def main() -> int:
     text = README.read_text()
     gas = RESULTS / "gas.json"
@@ -55,6 +75,9 @@ def main() -> int:
     cid = RESULTS / "cid.json"
     if cid.exists():
         text = _replace(text, "cid-table", cid_table(json.loads(cid.read_text())))
+    ipfs = RESULTS / "ipfs.json"
+    if ipfs.exists():
+        text = _replace(text, "ipfs-table", ipfs_table(json.loads(ipfs.read_text())))
     README.write_text(text)
     return 0
 
