@@ -787,7 +787,9 @@ def royaltyInfo(token_id: uint256, sale_price: uint256) -> (address, uint256):
     @return (receiver, royalty amount in the same unit, rounded down)
     """
     aux: uint256 = self._require_asset(token_id)
-    return erc721._owner_of(token_id), sale_price * ((aux >> _ROYALTY_SHIFT) & _ROYALTY_MASK) // MAX_BPS
+    bps: uint256 = (aux >> _ROYALTY_SHIFT) & _ROYALTY_MASK
+    # Split at MAX_BPS so that no price overflows: q * M + r gives q * bps + r * bps // M, exact.
+    return erc721._owner_of(token_id), sale_price // MAX_BPS * bps + sale_price % MAX_BPS * bps // MAX_BPS
 
 
 @external

@@ -21,11 +21,14 @@
 
 from ethereum.ercs import IERC165
 from ethereum.ercs import IERC721
-from snekmate.tokens.interfaces import IERC721Receiver
 
 
 _OWNER_MASK: constant(uint256) = (1 << 160) - 1
 _AUX_SHIFT: constant(uint256) = 160
+# onERC721Received's selector as the receiver returns it: one ABI word, left-aligned.
+_ON_ERC721_RECEIVED: constant(bytes32) = 0x150b7a0200000000000000000000000000000000000000000000000000000000
+# Room for a receiver's revert reason to pass on.
+_RECEIVER_RESPONSE_BYTES: constant(uint256) = 256
 
 
 # owner (low 160 bits) | aux data (high 96 bits), keyed by token id
@@ -117,11 +120,28 @@ def _transfer(owner: address, to: address, token_id: uint256):
 
 @internal
 def _check_on_erc721_received(owner: address, to: address, token_id: uint256, data: Bytes[1_024]) -> bool:
-    if to.is_contract:
-        return_value: bytes4 = extcall IERC721Receiver(to).onERC721Received(msg.sender, owner, token_id, data)
-        assert return_value == method_id("onERC721Received(address,address,uint256,bytes)", output_type=bytes4), \
-            "erc721: transfer to non-ERC721Receiver implementer"
-    return True
+    """
+    @dev OpenZeppelin's rule: a receiver's own revert reason is passed on;
+         a contract without the hook (a revert without data, no answer, a
+         wrong answer) fails with "erc721: transfer to non-ERC721Receiver
+         implementer" instead of an empty revert.
+    """
+    if not to.is_contract:
+        return True
+    success: bool = False
+    response: Bytes[_RECEIVER_RESPONSE_BYTES] = b""
+    success, response = raw_call(
+        to,
+        abi_encode(msg.sender, owner, token_id, data,
+                   method_id=method_id("onERC721Received(address,address,uint256,bytes)")),
+        max_outsize=_RECEIVER_RESPONSE_BYTES,
+        revert_on_failure=False,
+    )
+    if not success:
+        if len(response) != 0:
+            raw_revert(response)
+        return False
+    return len(response) >= 32 and extract32(response, 0) == _ON_ERC721_RECEIVED
 
 
 @internal

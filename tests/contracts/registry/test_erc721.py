@@ -210,10 +210,10 @@ def test_safeTransferFrom__approved_account__moves_token(registry, creator, buye
 
 
 def test_safeTransferFrom__to_contract_without_receiver_hook__reverts(registry, creator, token):
-    # The registry has no onERC721Received (and no fallback), so the hook call itself fails.
+    # The registry has no onERC721Received (and no fallback): the hook call fails without data.
     balance = registry.balanceOf(creator)
 
-    with ape.reverts():
+    with ape.reverts("erc721: transfer to non-ERC721Receiver implementer"):
         registry.safeTransferFrom(creator, registry.address, token, b"data", sender=creator)
 
     assert registry.ownerOf(token) == creator
@@ -228,9 +228,38 @@ def test_transferFrom__to_contract_without_receiver_hook__allowed(registry, crea
     assert registry.ownerOf(token) == registry.address
 
 
-@pytest.mark.skip(reason="needs an ERC721Receiver contract; test-only contracts are outside this suite's remit")
-def test_safeTransferFrom__to_accepting_receiver__moves_token():
-    raise AssertionError("not reachable")
+@pytest.fixture
+def receiver(project, deployer):
+    return project.RegReceiver.deploy(sender=deployer)
+
+
+@pytest.mark.parametrize("data", [None, b"", b"hello receiver"])
+def test_safeTransferFrom__to_accepting_receiver__moves_token_and_calls_hook(registry, creator, other, token,
+                                                                          receiver, data):
+    registry.approve(other, token, sender=creator)
+    args = (creator, receiver, token) if data is None else (creator, receiver, token, data)
+
+    registry.safeTransferFrom(*args, sender=other)
+
+    assert registry.ownerOf(token) == receiver.address
+    assert (receiver.received(), receiver.last_operator(), receiver.last_from(), receiver.last_token_id()) == (
+        1, other.address, creator.address, token)
+    assert receiver.last_data() == (data or b"")
+
+
+@pytest.mark.parametrize("mode, reason", [
+    (1, "receiver: not today"),  # the receiver's own reason is passed on
+    (2, "erc721: transfer to non-ERC721Receiver implementer"),  # a revert without data
+    (3, "erc721: transfer to non-ERC721Receiver implementer"),  # a wrong answer
+])
+def test_safeTransferFrom__receiver_refuses__reverts_and_keeps_token(registry, creator, token, receiver, mode, reason):
+    receiver.configure(mode, sender=creator)
+
+    with ape.reverts(reason):
+        registry.safeTransferFrom(creator, receiver, token, b"", sender=creator)
+
+    assert registry.ownerOf(token) == creator
+    assert receiver.received() == 0
 
 
 def test_safeTransferFrom__stranger__reverts(registry, creator, attacker, token):

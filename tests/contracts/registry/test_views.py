@@ -221,12 +221,12 @@ def test_royaltyInfo__receiver_follows_transfers(registry, creator, buyer, other
     assert registry.royaltyInfo(asset_id, 100) == (other, 10)
 
 
-def test_royaltyInfo__price_so_large_the_product_overflows__reverts(registry, new_asset):
-    # sale_price * bps is checked arithmetic: prices above 2**256 / bps cannot be quoted.
+@pytest.mark.parametrize("price", [2**256 - 1, 2**256 - 10_001, 2**255 + 12_345, 2**256 // MAX_ROYALTY_BPS + 1])
+def test_royaltyInfo__price_near_2_256__exact_without_overflow(registry, creator, new_asset, price):
+    # price * bps would overflow; the registry splits the price at MAX_BPS and stays exact.
     asset_id = new_asset(royalty_bps=MAX_ROYALTY_BPS)
 
-    with ape.reverts():
-        registry.royaltyInfo(asset_id, 2**256 - 1)
+    assert registry.royaltyInfo(asset_id, price) == (creator, price * MAX_ROYALTY_BPS // 10_000)
 
 
 # ---------------------------------------------------------------- ERC-165, ERC-721 metadata, constants
