@@ -28,6 +28,8 @@ from multiformats import multihash
 
 from cidhub.cid import CID, CidLike, cid_from_bytes, cid_to_bytes, digest_of, parse_cid
 from cidhub.errors import CarError, CidError, UnixfsError
+from cidhub.varint import decode_uvarint
+from cidhub.varint import encode_uvarint as _uvarint
 from cidhub.unixfs import (
     Block,
     ImportResult,
@@ -189,15 +191,6 @@ def _dag_cbor_decode(data: bytes) -> object:
 
 # --------------------------------------------------------------------------------------------
 # Writing
-
-
-def _uvarint(n: int) -> bytes:
-    out = bytearray()
-    while n >= 0x80:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    out.append(n)
-    return bytes(out)
 
 
 def encode_car_header(roots: Sequence[CidLike]) -> bytes:
@@ -435,16 +428,7 @@ def _cid_length(section: bytes, offset: int) -> int:
 
 
 def _varint_at(buf: bytes, pos: int) -> tuple[int, int]:
-    result = shift = 0
-    while True:
-        if pos >= len(buf) or shift > 63:
-            raise CidError("truncated varint")
-        b = buf[pos]
-        pos += 1
-        result |= (b & 0x7F) << shift
-        if not b & 0x80:
-            return result, pos
-        shift += 7
+    return decode_uvarint(buf, pos, CidError, "CID varint")
 
 
 def _skip_varint(buf: bytes, pos: int) -> int:

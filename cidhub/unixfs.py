@@ -36,6 +36,8 @@ from typing import BinaryIO, Final, Literal, NamedTuple, Protocol, Union
 
 from cidhub.cid import CID, cid_from_bytes
 from cidhub.errors import UnixfsError
+from cidhub.varint import encode_uvarint as _uvarint
+from cidhub.varint import decode_uvarint
 
 __all__ = [
     "Profile",
@@ -110,18 +112,6 @@ _HASHERS: Final[dict[str, tuple[int, int, _HashFactory]]] = {
     "sha2-512": (0x13, 64, hashlib.sha512),
     "blake2b-256": (0xB220, 32, _blake2b_256),
 }
-
-
-def _uvarint(n: int) -> bytes:
-    """Unsigned LEB128 varint (protobuf and multiformats use the same encoding)."""
-    if n < 0x80:
-        return bytes((n,))
-    out = bytearray()
-    while n >= 0x80:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    out.append(n)
-    return bytes(out)
 
 
 # --------------------------------------------------------------------------------------------
@@ -386,18 +376,7 @@ def encode_unixfs_data(msg: UnixfsData) -> bytes:
 
 
 def _read_uvarint(buf: bytes, pos: int) -> tuple[int, int]:
-    result = shift = 0
-    while True:
-        if pos >= len(buf):
-            raise UnixfsError("truncated protobuf varint")
-        byte = buf[pos]
-        pos += 1
-        result |= (byte & 0x7F) << shift
-        if not byte & 0x80:
-            return result, pos
-        shift += 7
-        if shift > 63:
-            raise UnixfsError("protobuf varint longer than 64 bits")
+    return decode_uvarint(buf, pos, UnixfsError, "protobuf varint")
 
 
 def _iter_fields(buf: bytes) -> Iterator[tuple[int, int, int | bytes]]:
