@@ -61,3 +61,10 @@ bench: setup .build/.compiled
 
 clean:
 	rm -rf $(VENV) node_modules .build .cidhub
+
+# The Graph subgraph (subgraph/README.md): checks the committed ABIs, then codegen and build of
+# the manifest as committed; `graph build --network NAME` after subgraph/configure.py for a deployment.
+.PHONY: subgraph
+subgraph: setup .build/.compiled
+	$(BIN)/python subgraph/export_abis.py --check
+	cd subgraph && graph codegen && graph build
