@@ -204,6 +204,7 @@ def test_graph_codegen_and_build(tmp_path):
     # A copy, so that codegen/build output and the --network rewrite of subgraph.yaml stay out
     # of the work tree; graph-cli and graph-ts are found through the node_modules link.
     work = tmp_path / "subgraph"
+    original_manifest = (SUBGRAPH / "subgraph.yaml").read_bytes()
     shutil.copytree(SUBGRAPH, work, ignore=shutil.ignore_patterns("generated", "build", "networks.json"))
     (tmp_path / "node_modules").symlink_to(REPO_ROOT / "node_modules", target_is_directory=True)
     deployment = tmp_path / "ethereum-local.json"
@@ -229,8 +230,9 @@ def test_graph_codegen_and_build(tmp_path):
         exports = set(_wasm_exports(wasm))
         handlers = {h["handler"] for h in original["mapping"]["eventHandlers"]}
         assert handlers <= exports, f"{name}.wasm lacks handlers {handlers - exports}"
-    # The repository's own manifest was left alone.
-    assert manifest["dataSources"][0]["source"]["address"] == "0x0000000000000000000000000000000000000000"
+    assert (work / "subgraph.yaml").read_bytes() != original_manifest, "--network rewrites the copy's manifest"
+    # ... and the repository's own manifest was left alone.
+    assert (SUBGRAPH / "subgraph.yaml").read_bytes() == original_manifest
 
 
 # ---------------------------------------------------------------- the AssemblyScript record decoder
