@@ -11,11 +11,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
@@ -26,7 +27,7 @@ from cidhub.car import pack_car
 from cidhub.cid import describe_cid
 from cidhub.errors import CidhubError
 from cidhub.store import DATA_DIR_ENV, BlockStore
-from cidhub.unixfs import DEFAULT_PROFILE, PROFILES, get_profile, import_path
+from cidhub.unixfs import DEFAULT_PROFILE, PROFILES, Block, BlockSink, get_profile, import_path
 
 __all__ = ["main"]
 
@@ -74,6 +75,53 @@ _data_dir_option = click.option(
     help=f"Block store directory [default: ${DATA_DIR_ENV} or ~/.cidhub/blocks].",
 )
 _existing_path = click.Path(exists=True, dir_okay=True, file_okay=True, path_type=Path)
+_progress_option = click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Show a progress bar on stderr [default: when stderr is a terminal].",
+)
+
+
+def _content_bytes(path: Path, include_hidden: bool) -> int:
+    """The bytes the importer will read: the file, or the regular files it will include."""
+    if not path.is_dir():
+        return path.stat().st_size
+    total = 0
+    for root, dirs, files in os.walk(path):
+        if not include_hidden:
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            files = [f for f in files if not f.startswith(".")]
+        for name in files:
+            full = os.path.join(root, name)
+            if os.path.isfile(full) and not os.path.islink(full):
+                total += os.path.getsize(full)
+    return total
+
+
+@contextlib.contextmanager
+def _progress(path: Path, include_hidden: bool, wanted: bool | None, then: BlockSink | None = None
+              ) -> Iterator[BlockSink | None]:
+    """A block sink that advances a bar by the bytes of each block (and passes blocks on).
+
+    Block bytes slightly exceed content bytes (dag-pb framing, parent nodes), so the bar is
+    clamped at the content size; it measures reading and hashing, which is the slow part.
+    """
+    show = sys.stderr.isatty() if wanted is None else wanted
+    if not show:
+        yield then
+        return
+    total = max(_content_bytes(path, include_hidden), 1)
+    with click.progressbar(length=total, label=f"importing {path.name}", file=sys.stderr,
+                           show_percent=True, show_eta=True) as bar:
+        bar.is_hidden = False  # asked for explicitly, or stderr is a terminal
+
+        def sink(block: Block) -> None:
+            bar.update(min(len(block.data), total - bar.pos))
+            if then is not None:
+                then(block)
+
+        yield sink
+        bar.update(total - bar.pos)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -86,10 +134,12 @@ def main() -> None:
 @click.argument("path", type=_existing_path)
 @_profile_option
 @_hidden_option
+@_progress_option
 @_user_errors
-def cid_command(path: Path, profile: str, hidden: bool) -> None:
+def cid_command(path: Path, profile: str, hidden: bool, progress: bool | None) -> None:
     """Print the UnixFS CID of PATH (file or directory) without storing anything."""
-    result = import_path(path, get_profile(profile), include_hidden=hidden)
+    with _progress(path, hidden, progress) as sink:
+        result = import_path(path, get_profile(profile), sink, include_hidden=hidden)
     click.echo(str(result.cid))
 
 
@@ -98,11 +148,13 @@ def cid_command(path: Path, profile: str, hidden: bool) -> None:
 @_profile_option
 @_hidden_option
 @_data_dir_option
+@_progress_option
 @_user_errors
-def add_command(path: Path, profile: str, hidden: bool, data_dir: Path | None) -> None:
+def add_command(path: Path, profile: str, hidden: bool, data_dir: Path | None, progress: bool | None) -> None:
     """Import PATH into the local block store and print its CID."""
     store = BlockStore(data_dir)
-    result = store.add_file(path, get_profile(profile), include_hidden=hidden)
+    with _progress(path, hidden, progress, store.put_block) as sink:
+        result = import_path(path, get_profile(profile), sink, include_hidden=hidden)
     click.echo(str(result.cid))
 
 

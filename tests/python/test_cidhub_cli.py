@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from cidhub.car import verify_car
-from cidhub.cli import main
+from cidhub.cli import _content_bytes, main
 
 HELLO_V0 = "Qmf412jQZiuVUtdgnB36FXFX7xg5V6KEbSJ4dpQuhkLyfD"
 HELLO_RAW = "bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e"
@@ -163,3 +163,44 @@ def test_console_script__prints_cid_and_exit_2_on_error(hello, tmp_path):
     assert bad.stdout == ""
     assert "does not exist" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def _big_file(tmp_path: Path, size: int = 3 * 1024 * 1024 + 17) -> Path:
+    path = tmp_path / "big.bin"
+    path.write_bytes(os.urandom(size))
+    return path
+
+
+@pytest.mark.parametrize("command", ["cid", "add"])
+def test_progress__flag__bar_on_stderr_reaches_100_and_cid_unchanged(runner, tmp_path, command):
+    path = _big_file(tmp_path)
+    plain = runner.invoke(main, ["cid", str(path)])
+    extra = ["--data-dir", str(tmp_path / "blocks")] if command == "add" else []
+
+    result = runner.invoke(main, [command, str(path), "--progress", *extra])
+
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == plain.stdout  # the CID, and nothing else, on stdout
+    assert "importing big.bin" in result.stderr
+    assert "100%" in result.stderr
+    assert plain.stderr == ""  # not a terminal and not asked: no bar
+
+
+def test_progress__add_directory__counts_included_files_and_stores_every_block(runner, tmp_path):
+    tree = tmp_path / "tree"
+    (tree / "sub").mkdir(parents=True)
+    (tree / "a.bin").write_bytes(os.urandom(2 * 1024 * 1024))
+    (tree / "sub" / "b.bin").write_bytes(os.urandom(1024 * 1024 + 5))
+    (tree / ".hidden").write_bytes(os.urandom(4 * 1024 * 1024))  # excluded, so not counted
+    blocks = tmp_path / "blocks"
+
+    result = runner.invoke(main, ["add", str(tree), "--progress", "--data-dir", str(blocks)])
+
+    assert result.exit_code == 0, result.stderr
+    assert "100%" in result.stderr
+    assert _content_bytes(tree, include_hidden=False) == 3 * 1024 * 1024 + 5
+    assert _content_bytes(tree, include_hidden=True) == 7 * 1024 * 1024 + 5
+    car = tmp_path / "tree.car"
+    exported = runner.invoke(main, ["car", result.stdout.strip(), str(car), "--data-dir", str(blocks)])
+    assert exported.exit_code == 0, exported.stderr
+    assert str(verify_car(car.read_bytes()).roots[0]) == result.stdout.strip()
