@@ -21,7 +21,8 @@
      Aux layout (bit offsets inside the 96 bits):
        0-3 kind | 4 delisted | 5 content CIDv0 | 6 long multihash |
        7 metadata CIDv0 | 8-12 parent count | 13-26 royalty bps |
-       27-47 content codec | 48-68 metadata codec | 69-84 licence id
+       27-47 content codec | 48-68 metadata codec | 69-84 licence id |
+       85 reserved (an id with no owner yet, see `reserve`)
      Parents must exist when an asset is registered, so the provenance graph
      is acyclic by construction and every parent is older than its child.
      Provenance is a commitment, not a copy. A registration with parents
@@ -132,6 +133,11 @@ _LICENCE_MASK: constant(uint256) = (1 << 16) - 1
 _BLOCK_BITS: constant(uint256) = 40
 _BLOCK_MASK: constant(uint256) = (1 << _BLOCK_BITS) - 1
 _METADATA_FIELDS: constant(uint256) = _METADATA_V0 | (_CODEC_MASK << _METADATA_CODEC_SHIFT)
+# Set on an id that is reserved and not minted; a mint writes a fresh aux word, which clears it.
+_RESERVED: constant(uint256) = 1 << 85
+# The same bit and the owner's bits in erc721_packed's token word (owner | aux << 160).
+_RESERVED_IN_WORD: constant(uint256) = _RESERVED << 160
+_OWNER_BITS: constant(uint256) = (1 << 160) - 1
 
 _SUPPORTED_INTERFACES: constant(bytes4[6]) = [
     0x01FFC9A7,  # ERC-165
@@ -191,6 +197,16 @@ event ProvenanceRecorded:
     asset_id: indexed(uint256)
     parents: DynArray[uint256, _PARENTS_ARG_BOUND]
     shares_bps: DynArray[uint16, _PARENTS_ARG_BOUND]
+
+
+event AssetReserved:
+    asset_id: indexed(uint256)
+    registrar: indexed(address)
+
+
+event ReservationReleased:
+    asset_id: indexed(uint256)
+    registrar: indexed(address)
 
 
 event VersionLinked:
@@ -403,10 +419,14 @@ def _describe(
         aux |= _LONG_MULTIHASH
     if content.version == 0:
         aux |= _CONTENT_V0
-    if erc721._exists(asset_id):
+    # One read of the token's slot answers both "registered?" and "reserved?".
+    token_word: uint256 = erc721._token_data[asset_id]
+    if token_word & _OWNER_BITS != 0:
         # Same id from the other namespace: see `_namespace_matches`.
         assert not self._namespace_matches(asset_id, aux), "registry: cid already registered"
         raise "registry: id taken by a cid of another hash function"
+    if token_word & _RESERVED_IN_WORD != 0:
+        assert access_control.hasRole[REGISTRAR_ROLE][msg.sender], "registry: cid reserved"
 
     metadata_digest: bytes32 = empty(bytes32)
     metadata_bits: uint256 = 0
@@ -514,6 +534,52 @@ def _commitment(
     # abi_encode's output does not depend on the arrays' bounds, so this is
     # Solidity's keccak256(abi.encode(parents, shares_bps)).
     return convert(keccak256(abi_encode(parents, shares_bps)), uint256) >> _BLOCK_BITS << _BLOCK_BITS
+
+
+# ---------------------------------------------------------------- reservations
+
+
+@external
+def reserve(asset_id: uint256):
+    """
+    @notice Holds an unregistered id for the registrars: from now on only a
+            REGISTRAR_ROLE account can register the CID behind it.
+    @dev For content whose CID is public before it may be registered: the
+         attestation hub reserves a claimed job's output while its challenge
+         window runs, so nobody can register the output first and block the
+         job. The reservation lives in the token's own slot, so `register`
+         checks it with no extra cold read, and the later mint overwrites a
+         non-zero slot (about 17k gas cheaper than a fresh one).
+    @param asset_id The id (sha2-256 digest or keccak256 of the multihash).
+    """
+    assert access_control.hasRole[REGISTRAR_ROLE][msg.sender], "registry: caller is not a registrar"
+    assert not erc721._exists(asset_id), "registry: cid already registered"
+    assert erc721._aux(asset_id) & _RESERVED == 0, "registry: already reserved"
+    erc721._set_aux(asset_id, _RESERVED)
+    log AssetReserved(asset_id=asset_id, registrar=msg.sender)
+
+
+@external
+def release(asset_id: uint256):
+    """
+    @notice Ends a reservation that was not used (a rejected claim).
+    @param asset_id A reserved, unregistered id.
+    """
+    assert access_control.hasRole[REGISTRAR_ROLE][msg.sender], "registry: caller is not a registrar"
+    assert not erc721._exists(asset_id) and erc721._aux(asset_id) & _RESERVED != 0, "registry: not reserved"
+    erc721._set_aux(asset_id, 0)
+    log ReservationReleased(asset_id=asset_id, registrar=msg.sender)
+
+
+@external
+@view
+def is_reserved(asset_id: uint256) -> bool:
+    """
+    @notice Whether `asset_id` is reserved and not yet registered.
+    @param asset_id The id.
+    @return bool The flag.
+    """
+    return not erc721._exists(asset_id) and erc721._aux(asset_id) & _RESERVED != 0
 
 
 # ---------------------------------------------------------------- owner and curator levers

@@ -58,8 +58,11 @@
                  failure; `submit` holds no lock because it keeps no state a
                  re-entrant call could observe half-written. Roles
                  (VERIFIER_MANAGER, DEFAULT_ADMIN) are meant for the DAO's
-                 timelock. Known limit: the registry lets anyone register any
-                 CID, so an output CID visible in a pending claim can be
+                 timelock. Output squatting: a claimed output is public for
+                 the whole challenge window, so the optimistic verifier
+                 reserves it in the registry (`reserve_output`) when it takes
+                 the claim; only a registrar (this hub) can then register it.
+                 A CID seen in the mempool (a signed submission) can still be
                  registered first by someone else; the job then fails with
                  "attest: output already registered".
 """
@@ -398,6 +401,39 @@ def _exists(asset_id: uint256) -> bool:
     kind: uint256 = 0
     exists, kind = self._lookup(asset_id)
     return exists
+
+
+# ---------------------------------------------------------------- output reservations
+
+
+@external
+def reserve_output(output_id: uint256):
+    """
+    @notice Reserves a claimed job's output in the registry, so that only an
+            acceptance through this hub can register it.
+    @dev Approved verifiers only: the optimistic verifier calls it when it
+         takes a claim (after `check_job`, so the output is not registered).
+    @param output_id The output's asset id (JobRef.output_id).
+    """
+    assert self.verifier_approved[msg.sender], "attest: caller is not an approved verifier"
+    assert not staticcall registry.is_reserved(output_id), "attest: output reserved by a pending claim"
+    extcall registry.reserve(output_id)
+
+
+@external
+def release_output(output_id: uint256):
+    """
+    @notice Ends the reservation of an output whose claim was rejected; does
+            nothing if the output is no longer reserved (it was registered
+            through another verifier meanwhile).
+    @dev Approved verifiers, and VERIFIER_MANAGER_ROLE (the DAO), which can
+         release what a verifier it no longer approves left reserved.
+    @param output_id The output's asset id.
+    """
+    assert self.verifier_approved[msg.sender] or access_control.hasRole[VERIFIER_MANAGER_ROLE][msg.sender], \
+        "attest: caller may not release outputs"
+    if staticcall registry.is_reserved(output_id):
+        extcall registry.release(output_id)
 
 
 # ---------------------------------------------------------------- DAO levers

@@ -16,6 +16,10 @@
        CHALLENGED --expire (arbiter silent)-->         REJECTED   each bond back to its owner
      After a challenge, `deadline` is the arbiter's deadline. A job hash is
      claimed at most once; a rejected job stays rejected.
+     Outputs: a claim reserves its output in the AssetRegistry through the
+     hub, so nobody can register the (now public) output CID during the
+     window and block the job; a rejected claim releases it. Two open claims
+     cannot name the same output.
      Bonds are conserved and paid by pull: settling credits `owed`, and
      `withdraw` sends it. At all times
        self.balance == total_bonded + total_owed
@@ -71,6 +75,10 @@ MAX_WINDOW: public(constant(uint256)) = 30 * 86_400
 MIN_TIMEOUT: public(constant(uint256)) = 86_400
 MAX_TIMEOUT: public(constant(uint256)) = 90 * 86_400
 MAX_BOND: public(constant(uint256)) = (1 << 96) - 1
+# Gas for the hub's release of a rejected claim's output (measured ~15k), and
+# what must be left before the call (EIP-150 keeps back 1/64).
+_RELEASE_GAS: constant(uint256) = 60_000
+_RELEASE_GAS_NEEDED: constant(uint256) = _RELEASE_GAS * 64 // 63 + 5_000
 
 # Claim word A: claimant (160) | deadline (64) | status (8)
 _DEADLINE_SHIFT: constant(uint256) = 160
@@ -145,6 +153,8 @@ hub: public(immutable(IComputeAttestations))
 
 _claim_a: HashMap[bytes32, uint256]
 _claim_b: HashMap[bytes32, uint256]
+# the claimed output's asset id, reserved in the registry while the claim is open
+_claim_output: HashMap[bytes32, uint256]
 _params: uint256
 
 owed: public(HashMap[address, uint256])
@@ -191,8 +201,11 @@ def claim(job: IComputeAttestations.Job) -> bytes32:
     deadline: uint256 = block.timestamp + ((params >> _WINDOW_SHIFT) & _U64)
     self._claim_a[ref.job_hash] = self._word_a(msg.sender, deadline, PENDING)
     self._claim_b[ref.job_hash] = bond << _BOND_SHIFT
+    self._claim_output[ref.job_hash] = ref.output_id
     self.total_bonded += bond
     log Claimed(job_hash=ref.job_hash, claimant=msg.sender, bond=bond, deadline=deadline, job=job)
+    # The output is public from now on: hold it for the hub until the claim settles.
+    extcall hub.reserve_output(ref.output_id)
     return ref.job_hash
 
 
@@ -263,6 +276,8 @@ def resolve(job_hash: bytes32, claim_upheld: bool):
     self._claim_a[job_hash] = self._word_a(claimant, (word >> _DEADLINE_SHIFT) & _U64, status)
     self._pay(winner, 2 * bond, 2 * bond)
     log Resolved(job_hash=job_hash, winner=winner, claim_upheld=claim_upheld, amount=2 * bond, arbiter=msg.sender)
+    if not claim_upheld:
+        self._release_output(job_hash)
 
 
 @external
@@ -284,6 +299,25 @@ def expire_challenge(job_hash: bytes32):
     self._pay(claimant, bond, 0)
     self._pay(challenger, bond, 2 * bond)
     log ChallengeExpired(job_hash=job_hash, claimant=claimant, challenger=challenger, bond=bond)
+    self._release_output(job_hash)
+
+
+@internal
+def _release_output(job_hash: bytes32):
+    """
+    @dev A rejected claim gives its output back. Settling never depends on
+         the hub: if the release fails (the DAO withdrew this verifier's
+         approval), the DAO releases the output through the hub itself. The
+         gas check stops a caller from making the release fail on purpose by
+         sending just enough gas for the rest.
+    """
+    assert msg.gas >= _RELEASE_GAS_NEEDED, "attest: not enough gas to release the output"
+    success: bool = raw_call(
+        hub.address,
+        abi_encode(self._claim_output[job_hash], method_id=method_id("release_output(uint256)")),
+        gas=_RELEASE_GAS,
+        revert_on_failure=False,
+    )
 
 
 @external

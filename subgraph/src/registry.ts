@@ -5,11 +5,13 @@ import {
   AssetRegistered,
   AssetRegistry,
   AssetRelisted,
+  AssetReserved,
   ProvenanceRecorded,
+  ReservationReleased,
   Transfer as TransferEvent,
   VersionLinked,
 } from "../generated/AssetRegistry/AssetRegistry";
-import { Asset, Curation, MetadataChange, Provenance, ProvenanceList, Transfer } from "../generated/schema";
+import { Asset, Curation, MetadataChange, Provenance, ProvenanceList, Reservation, Transfer } from "../generated/schema";
 import { assetKey, ensureAccount, eventId } from "./helpers";
 import { AssetRecord, KIND_NAMES, cidCodec, isV0, sha256Cid, toBytes32, withDelisted, withMetadata } from "./record";
 
@@ -103,6 +105,36 @@ export function handleAssetRegistered(event: AssetRegistered): void {
   }
   asset.updatedAtBlock = event.block.number;
   asset.save();
+  // Registering a reserved id (the hub accepting a claimed job) ends the hold.
+  let reservation = Reservation.load(asset.id);
+  if (reservation != null && reservation.active) {
+    reservation.active = false;
+    reservation.endedAtBlock = event.block.number;
+    reservation.save();
+  }
+}
+
+export function handleAssetReserved(event: AssetReserved): void {
+  let id = assetKey(event.params.asset_id);
+  let reservation = Reservation.load(id);
+  if (reservation == null) reservation = new Reservation(id);
+  reservation.registrar = event.params.registrar;
+  reservation.active = true;
+  reservation.reservedAtBlock = event.block.number;
+  reservation.reservedTx = event.transaction.hash;
+  reservation.endedAtBlock = null;
+  reservation.save();
+}
+
+export function handleReservationReleased(event: ReservationReleased): void {
+  let reservation = Reservation.load(assetKey(event.params.asset_id));
+  if (reservation == null) {
+    log.error("released reservation {} was never indexed", [event.params.asset_id.toHexString()]);
+    return;
+  }
+  reservation.active = false;
+  reservation.endedAtBlock = event.block.number;
+  reservation.save();
 }
 
 export function handleProvenanceRecorded(event: ProvenanceRecorded): void {

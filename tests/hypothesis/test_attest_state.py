@@ -11,6 +11,7 @@ call is a transaction that must succeed. After every step:
     every claim's status, bond, parties and deadline == the model's
     every account's credit == the model's
     each output CID accepted at most once (and only through a claim the model accepted)
+    each output CID reserved in the registry exactly while the model says a claim holds it
 
 and at the end of each run, every wei ever bonded was either withdrawn or is still owed or
 bonded: deposits == withdrawals + balance.
@@ -101,6 +102,7 @@ class OptimisticModel:
         self.withdrawn = 0
         self.bond, self.window = BOND, WINDOW
         self.registered: set[int] = set()  # output ids in the registry (accepted or squatted)
+        self.reserved: set[int] = set()  # output ids a claim holds in the registry
         self.accepted: Counter[int] = Counter()  # output id -> acceptances by the hub
 
     def claim(self, j: int, who: str, value: int, now: int):
@@ -111,6 +113,9 @@ class OptimisticModel:
             raise Revert("attest: job already claimed")
         if value != self.bond:
             raise Revert("attest: wrong bond")
+        if self.jobs[j].output_id in self.reserved:
+            raise Revert("attest: output reserved by a pending claim")
+        self.reserved.add(self.jobs[j].output_id)
         self.claims[j] = ClaimModel(who, value, now + self.window)
         self.bonded += value
         self.deposited += value
@@ -157,6 +162,8 @@ class OptimisticModel:
             raise Revert("attest: resolution deadline passed")
         c.status = ACCEPTED if upheld else REJECTED
         self._release(c.claimant if upheld else c.challenger, 2 * c.bond)
+        if not upheld:
+            self.reserved.discard(self.jobs[j].output_id)
 
     def expire(self, j: int, now: int):
         c = self.claims.get(j)
@@ -167,6 +174,7 @@ class OptimisticModel:
         c.status = REJECTED
         self._release(c.claimant, c.bond)
         self._release(c.challenger, c.bond)
+        self.reserved.discard(self.jobs[j].output_id)
 
     def _release(self, to: str, amount: int):
         self.owed[to] += amount
@@ -194,11 +202,14 @@ class OptimisticModel:
         if c.status == REJECTED:
             raise Revert("attest: claim rejected")
         self.registered.add(output)
+        self.reserved.discard(output)
         self.accepted[output] += 1
 
     def squat(self, output: int):
         if output in self.registered:
             raise Revert("registry: cid already registered")
+        if output in self.reserved:
+            raise Revert("registry: cid reserved")
         self.registered.add(output)
 
 
@@ -418,6 +429,12 @@ class AttestMachine(RuleBasedStateMachine):
         for output in self.model.registered:
             assert self.suite.registry.asset_id_of(cid_to_bytes(
                 next(j.output_cid for j in self.suite.jobs if j.output_id == output))) == output
+
+    @invariant()
+    def reservations_match(self):
+        # Nobody can squat an output while a claim holds it; a rejected claim lets it go.
+        for output in {j.output_id for j in self.suite.jobs}:
+            assert self.suite.registry.is_reserved(output) == (output in self.model.reserved), output
 
 
 def test_optimistic_verifier_matches_model(suite):

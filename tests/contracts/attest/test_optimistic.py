@@ -348,17 +348,20 @@ def test_submit__never_claimed__reverts(hub, optimistic, make_job, attacker):
         hub.submit(job.as_args(), b"", sender=attacker)
 
 
-def test_submit__output_squatted_during_window__reverts_bond_still_returned(hub, registry, optimistic, claim, creator,
-                                                                           attacker, chain):
-    # The known limit: the registry lets anyone register the output CID first. The job can no
-    # longer be accepted, but the honest claimant's bond is not lost.
+def test_submit__squatting_during_window_refused__job_accepted_after(hub, registry, optimistic, claim, creator, buyer,
+                                                                      attacker, chain):
+    # The claim made the output public and reserved it: registering it first is refused, and the
+    # job is accepted once the window closes, its result owned by the job's owner.
     job, job_hash, _ = claim()
-    registry.register(job.as_args()[5], 3, job.as_args()[6], 0, [], [], 0, sender=attacker)
+    with ape.reverts("registry: cid reserved"):
+        registry.register(job.as_args()[5], 3, job.as_args()[6], 0, [], [], 0, sender=attacker)
     chain.pending_timestamp += WINDOW
     optimistic.finalize(job_hash, sender=creator)
 
-    with ape.reverts("attest: output already registered"):
-        hub.submit(job.as_args(), b"", sender=creator)
+    hub.submit(job.as_args(), b"", sender=attacker)
+
+    assert registry.ownerOf(job.output_id) == buyer
+    assert registry.is_reserved(job.output_id) is False
     assert optimistic.owed(creator) == BOND
 
 
