@@ -31,9 +31,9 @@
      and, in the low 40 bits, the block it was registered in. The lists
      themselves are in that block's ProvenanceRecorded event. Readers fetch
      the event (one eth_getLogs on one block) and check it against the
-     commitment (`verify_parents`); contracts receive the lists in calldata
-     and check them the same way, as the Marketplace does when it pays
-     upstream royalties. Storing the lists would cost one fresh slot per
+     commitment; contracts receive the lists in calldata and pass them to
+     `verify_parents`, as the Marketplace does when it pays upstream
+     royalties. Storing the lists would cost one fresh slot per
      parent plus one for the shares: 66k instead of 22k gas for two parents,
      on every derived asset and every compute result. The 216-bit hash keeps
      2^108 collision resistance.

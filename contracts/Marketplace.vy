@@ -21,8 +21,8 @@
      distributing and the lists travel in calldata (~6k gas per recipient);
      they are also stored for `split_of`. Parents travel the same way: the
      caller passes the asset's parents and shares (from its
-     ProvenanceRecorded event) and they are checked against the registry's
-     provenance commitment. Like a mutable 0xSplits split,
+     ProvenanceRecorded event) and the registry's `verify_parents` checks
+     them against its provenance commitment. Like a mutable 0xSplits split,
      revenue is shared by the split in force when it is distributed, so
      co-authors either trust the owner or ask for `lock_split`.
      Rounding: every division rounds down; the remainder of a split (at most
@@ -66,8 +66,6 @@ MAX_BPS: public(constant(uint256)) = 10_000
 MAX_FEE_BPS: public(constant(uint256)) = 1_000
 MAX_RECIPIENTS: public(constant(uint256)) = 64
 MAX_PARENTS: constant(uint256) = 16
-# The registry keeps a provenance commitment's top 216 bits (the low 40 hold a block number).
-_COMMITMENT_SHIFT: constant(uint256) = 40
 # One more than allowed, so that the first excess element gets a reason.
 _RECIPIENTS_ARG_BOUND: constant(uint256) = MAX_RECIPIENTS + 1
 PERPETUAL: public(constant(uint256)) = max_value(uint256)
@@ -515,10 +513,8 @@ def distribute(asset_id: uint256, token: address, parents: DynArray[uint256, MAX
         assert len(recipients) == 0, "market: split mismatch"
     else:
         assert keccak256(abi_encode(recipients, weights_bps)) == expected, "market: split mismatch"
-    provenance: IAssetRegistry.Provenance = staticcall registry.provenance_of(asset_id)
-    # The registry keeps the top 216 bits of the hash (see its docstring).
-    assert convert(keccak256(abi_encode(parents, shares_bps)), uint256) >> _COMMITMENT_SHIFT \
-        == convert(provenance.commitment, uint256) >> _COMMITMENT_SHIFT, "market: provenance mismatch"
+    # The registry owns the commitment's definition; it checks the lists.
+    assert staticcall registry.verify_parents(asset_id, parents, shares_bps), "market: provenance mismatch"
     self.pending[asset_id][token] = 0
 
     upstream: uint256 = 0
