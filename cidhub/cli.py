@@ -23,11 +23,11 @@ from typing import Any, BinaryIO, TypeVar
 import click
 
 from cidhub import __version__
-from cidhub.car import pack_car
-from cidhub.cid import describe_cid
+from cidhub.content.car import pack_car
+from cidhub.content.cid import describe_cid
+from cidhub.content.store import DATA_DIR_ENV, BlockStore
+from cidhub.content.unixfs import DEFAULT_PROFILE, PROFILES, Block, BlockSink, get_profile, import_path
 from cidhub.errors import CidhubError
-from cidhub.store import DATA_DIR_ENV, BlockStore
-from cidhub.unixfs import DEFAULT_PROFILE, PROFILES, Block, BlockSink, get_profile, import_path
 
 __all__ = ["main"]
 
@@ -238,7 +238,7 @@ def inspect_command(cid: str, as_json: bool) -> None:
 def node_command(host: str, port: int, data_dir: Path | None, allow_remote: bool, api_token_env: str | None,
                  origins: tuple[str, ...]) -> None:
     """Run the embedded IPFS node: Kubo RPC subset at /api/v0/, Trustless Gateway at /ipfs/."""
-    from cidhub.node import EmbeddedNode
+    from cidhub.ipfs.node import EmbeddedNode
 
     token = None
     if api_token_env:
@@ -277,7 +277,7 @@ def verify_command(ref: str, gateways: tuple[str, ...], kubo_apis: tuple[str, ..
 
     Exit status 0 if every source returned the complete, matching DAG, 1 otherwise.
     """
-    from cidhub.verify import verify_gateway, verify_target
+    from cidhub.ipfs.verify import verify_gateway, verify_target
 
     cid = _resolve_ref(ref, network)
     gateways = gateways or tuple(filter(None, [os.environ.get("CIDHUB_GATEWAY")]))
@@ -285,13 +285,13 @@ def verify_command(ref: str, gateways: tuple[str, ...], kubo_apis: tuple[str, ..
         _fail("nothing to verify against: give --gateway URL, --kubo MULTIADDR or --local (or set CIDHUB_GATEWAY)")
     reports = [verify_gateway(cid, g, mode=mode, timeout=timeout) for g in gateways]
     if kubo_apis:
-        from cidhub.pinning import KuboPinTarget, RetryPolicy
+        from cidhub.ipfs.pinning import KuboPinTarget, RetryPolicy
 
         for i, api in enumerate(kubo_apis):
             target = KuboPinTarget(api, name=f"kubo {api}", retry=RetryPolicy(attempts=3, timeout=timeout))
             reports.append(verify_target(cid, target))
     if use_local:
-        from cidhub.pinning import LocalBackend
+        from cidhub.ipfs.pinning import LocalBackend
 
         reports.append(verify_target(cid, LocalBackend(BlockStore(data_dir), name=f"local {data_dir or ''}".strip())))
     if as_json:
@@ -314,8 +314,8 @@ def _resolve_ref(ref: str, network: str | None) -> str:
         _fail(f"{ref} is an asset id: add --network (e.g. ethereum:local:foundry) to read its CID from the registry")
     from ape import networks
 
-    from cidhub.chain import read_asset, registry_contract
-    from cidhub.publish import parse_asset_ref
+    from cidhub.chain.assets import read_asset, registry_contract
+    from cidhub.chain.registry import parse_asset_ref
 
     with networks.parse_network_choice(network):
         asset = read_asset(registry_contract(), parse_asset_ref(text))

@@ -18,18 +18,18 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from multiformats import CID
 
-from cidhub.cid import cid_to_bytes, parse_cid
-from cidhub.errors import CidError, CidhubError
-from cidhub.registry import Kind, Registration, RegistrationError, asset_id_for
-from cidhub.store import BlockStore, LocalPinTarget, PinTarget
-from cidhub.unixfs import ImportResult, get_profile, import_bytes, import_file
+from cidhub.chain.registry import Kind, Registration, RegistrationError, format_asset_id, parse_asset_ref
+from cidhub.content.cid import cid_to_bytes
+from cidhub.content.store import BlockStore, LocalPinTarget, PinTarget
+from cidhub.content.unixfs import ImportResult, get_profile, import_bytes, import_file
+from cidhub.errors import CidhubError
 
 if TYPE_CHECKING:
     from cidhub.journal import PublishJournal
@@ -48,26 +48,6 @@ class AlreadyRegisteredError(PublishError):
             f"{cid} is already registered as asset {format_asset_id(asset_id)} (owner {owner}); "
             "nothing was sent. Publish a new version with --previous if the content changed."
         )
-
-
-def format_asset_id(asset_id: int) -> str:
-    """Asset ids are 256-bit digests: show them as 0x-prefixed hex, like a hash."""
-    return f"0x{asset_id:064x}"
-
-
-def parse_asset_ref(value: str | int) -> int:
-    """An asset given as 0x-hex id, decimal id or any CID of its content."""
-    if isinstance(value, int):
-        return value
-    text = value.strip()
-    try:
-        if text.startswith(("0x", "0X")):
-            return int(text, 16)
-        if text.isdigit():
-            return int(text)
-        return asset_id_for(parse_cid(text))
-    except (ValueError, CidError) as exc:
-        raise PublishError(f"{value!r} is neither an asset id (0x-hex or decimal) nor a CID: {exc}") from None
 
 
 @dataclass
@@ -276,7 +256,7 @@ class PinningPlan:
     """Where to pin before registering, and how many targets must confirm.
 
     Attributes:
-        targets: pin targets (``cidhub.pinning.build_targets`` makes them from ``--pin``).
+        targets: pin targets (``cidhub.ipfs.pinning.build_targets`` makes them from ``--pin``).
         min_confirmations: targets that must confirm; default all of them.
         p: per-target availability for the estimate ``P = 1 - (1 - p)^k``.
         progress: show progress bars while hashing and uploading.
@@ -307,8 +287,8 @@ def publish_pinned(
     request: PublishRequest, registry: Any, sender: Any, store: BlockStore, plan: PinningPlan, chain: ChainContext,
 ) -> PublishResult:
     """Compute, pin on the plan's targets (verified), then register; resumable through the journal."""
+    from cidhub.ipfs.pinning import PinJob, car_source, replicate
     from cidhub.journal import PublishJournal
-    from cidhub.pinning import PinJob, car_source, replicate
 
     prepared = prepare(request, store, progress=plan.progress)
     journal_dir = store.root / "journal"
@@ -397,8 +377,8 @@ def _find_registration(registry: Any, asset_id: int, from_block: int | None, cha
 
 
 def _add_with_progress(store: BlockStore, path: Path, profile: str) -> ImportResult:
-    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
     from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
     size = path.stat().st_size
     columns = (TextColumn("hashing {task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),

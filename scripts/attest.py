@@ -21,15 +21,37 @@ from pathlib import Path
 import click
 from ape.cli import ConnectedProviderCommand, account_option
 
-from cidhub.attest import AttestError, Job, ScoreParams, build_job, job_document, load_job_document, reproduce, run_job
-from cidhub.attest_chain import (AttestContracts, attester_key, challenge, claim, find_job, finalize,
-                                 job_hash_of_result, job_status, list_jobs, resolve, sign_for_chain, submit_signed,
-                                 submit_zk, withdraw_bonds)
-from cidhub.compute import ComputeError
+from cidhub.chain.registry import format_asset_id, parse_asset_ref
+from cidhub.compute.jobs import (
+    AttestError,
+    Job,
+    ScoreParams,
+    build_job,
+    job_document,
+    load_job_document,
+    reproduce,
+    run_job,
+)
+from cidhub.compute.onchain import (
+    AttestContracts,
+    attester_key,
+    challenge,
+    claim,
+    finalize,
+    find_job,
+    job_hash_of_result,
+    job_status,
+    list_jobs,
+    resolve,
+    sign_for_chain,
+    submit_signed,
+    submit_zk,
+    withdraw_bonds,
+)
+from cidhub.compute.runner import ComputeError
+from cidhub.content.store import BlockStore
 from cidhub.errors import CidhubError
 from cidhub.output import machine_output, print_json, print_table, short_hex
-from cidhub.publish import format_asset_id, parse_asset_ref
-from cidhub.store import BlockStore
 
 EXIT_DOES_NOT_HOLD = 3
 EXIT_CANNOT_CHECK = 4

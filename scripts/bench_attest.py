@@ -15,9 +15,9 @@ from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand
 from eth_account import Account
 
-from cidhub.attest import Job, sign_job, zk_instances
 from cidhub.bench import GAS_RESULTS, report_for, write_results
-from cidhub.cid import RAW, cid_to_bytes, make_cid
+from cidhub.compute.jobs import Job, sign_job, zk_instances
+from cidhub.content.cid import RAW, cid_to_bytes, make_cid
 from cidhub.output import print_table
 
 TARGETS = {

@@ -12,8 +12,8 @@ import click
 from ape import accounts, project
 from ape.cli import ConnectedProviderCommand
 
-from cidhub.cid import RAW, cid_to_bytes, make_cid
 from cidhub.bench import GAS_RESULTS, report_for, write_results
+from cidhub.content.cid import RAW, cid_to_bytes, make_cid
 from cidhub.output import print_table
 
 RESULTS = GAS_RESULTS

@@ -18,8 +18,8 @@ from eth_abi import encode as abi_encode
 from eth_utils import keccak
 
 from cidhub.bench import GAS_RESULTS, report_for, write_results
-from cidhub.cid import RAW, cid_to_bytes, make_cid
-from cidhub.governance import GovernanceConfig, Support, advance_time, deploy_dao
+from cidhub.chain.governance import GovernanceConfig, Support, advance_time, deploy_dao
+from cidhub.content.cid import RAW, cid_to_bytes, make_cid
 from cidhub.output import print_table
 
 UNIT = 10**18

@@ -12,9 +12,10 @@ import click
 from ape import accounts, project
 from ape.cli import ConnectedProviderCommand
 
-from cidhub.cid import RAW, cid_to_bytes, make_cid
+from cidhub.bench import GAS_RESULTS as RESULTS
+from cidhub.bench import report_for, write_results
+from cidhub.content.cid import RAW, cid_to_bytes, make_cid
 from cidhub.output import print_table
-from cidhub.bench import GAS_RESULTS as RESULTS, report_for, write_results
 
 TARGETS = {
     "buy_licence_eth": (80_000, "Seaport 1.6: 161,947 with 2 fee recipients"),

@@ -13,16 +13,17 @@ import click
 from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand
 
-from cidhub.chain import list_assets
-from cidhub.demo_attest import run_attest_demo
-from cidhub.demo_market import run_market_demo
-from cidhub.deploy import deploy_suite, write_deployment
-from cidhub.governance_demo import run_governance_demo
-from cidhub.node.demo import run_ipfs_demo
+from cidhub.chain.assets import list_assets
+from cidhub.chain.deploy import deploy_suite
+from cidhub.chain.deployment import write_deployment
+from cidhub.chain.registry import Kind, format_asset_id
+from cidhub.content.store import BlockStore
+from cidhub.demo.attest import run_attest_demo
+from cidhub.demo.governance import run_governance_demo
+from cidhub.demo.ipfs import run_ipfs_demo
+from cidhub.demo.market import run_market_demo
 from cidhub.output import print_table, short_hex
-from cidhub.publish import AlreadyRegisteredError, PublishRequest, format_asset_id, publish
-from cidhub.registry import Kind
-from cidhub.store import BlockStore
+from cidhub.publish import AlreadyRegisteredError, PublishRequest, publish
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 

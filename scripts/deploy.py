@@ -7,9 +7,9 @@ import click
 from ape import chain, project
 from ape.cli import ConnectedProviderCommand, account_option
 
-from cidhub.attest_chain import attest_options
-from cidhub.deploy import deploy_suite, write_deployment
-from cidhub.governance import dao_options
+from cidhub.chain.deploy import attest_options, deploy_suite
+from cidhub.chain.deployment import write_deployment
+from cidhub.chain.governance import dao_options
 from cidhub.output import machine_output, print_json, print_table
 
 

@@ -13,12 +13,10 @@ import click
 from ape.cli import ConnectedProviderCommand, account_option
 from rich.progress import Progress
 
-from cidhub.chain import current_deployment, market_contract, registry_contract
-from cidhub.errors import CidhubError
-from cidhub.market import token_label
-from cidhub.output import machine_output, print_json, print_table, short_hex
-from cidhub.publish import format_asset_id, parse_asset_ref
-from cidhub.revenue import (
+from cidhub.chain.assets import current_deployment, market_contract, registry_contract
+from cidhub.chain.market import token_label
+from cidhub.chain.registry import format_asset_id, parse_asset_ref
+from cidhub.chain.revenue import (
     History,
     build_statement,
     candidate_payees,
@@ -26,6 +24,8 @@ from cidhub.revenue import (
     plan_and_distribute,
     withdraw_all,
 )
+from cidhub.errors import CidhubError
+from cidhub.output import machine_output, print_json, print_table, short_hex
 
 
 @click.command(cls=ConnectedProviderCommand)

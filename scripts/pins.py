@@ -15,14 +15,22 @@ from pathlib import Path
 import click
 from ape.cli import ConnectedProviderCommand
 
-from cidhub.chain import current_deployment, list_assets, read_asset, registry_contract
-from cidhub.cid import parse_cid
+from cidhub.chain.assets import current_deployment, list_assets, read_asset, registry_contract
+from cidhub.chain.registry import format_asset_id, parse_asset_ref
+from cidhub.content.cid import parse_cid
+from cidhub.content.store import BlockStore, PinState
 from cidhub.errors import CidhubError
+from cidhub.ipfs.pinning import (
+    PinJob,
+    PinningServiceTarget,
+    RetryPolicy,
+    build_targets,
+    car_source,
+    load_config,
+    replicate,
+)
+from cidhub.ipfs.verify import verify_gateway, verify_target
 from cidhub.output import machine_output, print_json, print_table, short_hex
-from cidhub.pinning import PinJob, PinningServiceTarget, RetryPolicy, build_targets, car_source, load_config, replicate
-from cidhub.publish import format_asset_id, parse_asset_ref
-from cidhub.store import BlockStore, PinState
-from cidhub.verify import verify_gateway, verify_target
 
 _pin_option = click.option("--pin", "pins", multiple=True, metavar="TARGET",
                            help="Pin target: local, kubo, psa, kind:address or a configured name (repeatable).")

@@ -15,14 +15,14 @@ from pathlib import Path
 import click
 from ape.cli import ConnectedProviderCommand, account_option
 
-from cidhub.chain import registry_contract
+from cidhub.chain.assets import registry_contract
+from cidhub.chain.registry import Kind
+from cidhub.content.store import BlockStore
+from cidhub.content.unixfs import PROFILES
 from cidhub.errors import CidhubError
+from cidhub.ipfs.pinning import RetryPolicy, build_targets, load_config
 from cidhub.output import machine_output, print_json, print_table
-from cidhub.pinning import RetryPolicy, build_targets, load_config
 from cidhub.publish import PinningPlan, PublishRequest, publish
-from cidhub.registry import Kind
-from cidhub.store import BlockStore
-from cidhub.unixfs import PROFILES
 
 
 @click.command(cls=ConnectedProviderCommand)

@@ -43,8 +43,8 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from cidhub.attest import Job
-from cidhub.cid import RAW, cid_to_bytes, make_cid
+from cidhub.compute.jobs import Job
+from cidhub.content.cid import RAW, cid_to_bytes, make_cid
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 if _HERE not in sys.path:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from eth_utils import keccak
 
-from cidhub.attest import ATTESTATION_TYPEHASH, JOB_TYPE, JOB_TYPEHASH, job_hash_eip712
-from cidhub.cid import make_cid
+from cidhub.compute.jobs import ATTESTATION_TYPEHASH, JOB_TYPE, JOB_TYPEHASH, job_hash_eip712
+from cidhub.content.cid import make_cid
 
 from .helpers import fresh_cid
 

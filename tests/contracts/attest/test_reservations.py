@@ -8,7 +8,7 @@ from __future__ import annotations
 import ape
 import pytest
 
-from .helpers import BOND, REJECTED, TIMEOUT, WINDOW
+from .helpers import BOND, REJECTED, TIMEOUT
 
 
 @pytest.fixture

@@ -6,9 +6,9 @@ from __future__ import annotations
 import ape
 import pytest
 
-from cidhub.provenance import parents_of
-from cidhub.cid import cid_to_bytes, make_cid
-from cidhub.registry import Kind
+from cidhub.chain.provenance import parents_of
+from cidhub.chain.registry import Kind
+from cidhub.content.cid import cid_to_bytes, make_cid
 
 from .helpers import ZERO_ADDRESS, fresh_cid
 

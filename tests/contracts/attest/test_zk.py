@@ -6,7 +6,7 @@ from __future__ import annotations
 import ape
 import pytest
 
-from cidhub.attest import limbs, zk_instances
+from cidhub.compute.jobs import limbs, zk_instances
 
 from .helpers import ZERO_ADDRESS, zk_test_proof
 

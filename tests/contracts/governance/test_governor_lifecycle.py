@@ -4,8 +4,20 @@ from __future__ import annotations
 
 import ape
 
-from .helpers import (ABSTAIN, AGAINST, CANCELED, DEFEATED, EXECUTED, EXPIRED, FOR, GRACE_PERIOD, HUB, QUEUED,
-                      SUCCEEDED, cid)
+from .helpers import (
+    ABSTAIN,
+    AGAINST,
+    CANCELED,
+    DEFEATED,
+    EXECUTED,
+    EXPIRED,
+    FOR,
+    GRACE_PERIOD,
+    HUB,
+    QUEUED,
+    SUCCEEDED,
+    cid,
+)
 
 
 def test_lifecycle__delist_through_the_dao(governor, timelock, registry_dao, new_asset, propose, to_active, to_end,

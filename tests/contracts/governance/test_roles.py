@@ -1,12 +1,13 @@
 """After `deploy_suite`, every lever of the suite is the timelock's alone and the deployer holds
-nothing; `cidhub.governance.audit_roles` (what `ape run roles` prints) says so from events."""
+nothing; `cidhub.chain.governance.audit_roles` (what `ape run roles` prints) says so from events."""
 
 from __future__ import annotations
 
 import pytest
 
-from cidhub.deploy import MINTER, OWNER, SUITE_ROLES, deploy_suite, expected_holder
-from cidhub.governance import GovernanceConfig, audit_roles, hand_over
+from cidhub.chain.deploy import deploy_suite
+from cidhub.chain.deployment import MINTER, OWNER, SUITE_ROLES, expected_holder
+from cidhub.chain.governance import GovernanceConfig, audit_roles, hand_over
 
 from .helpers import ZERO
 
@@ -98,7 +99,7 @@ def test_deferred_hand_over__revokes_bootstrap_holders(project, deploy, deployer
 
 
 def test_missing_dao__is_a_failure(governance_suite, project):
-    from cidhub.deploy import Deployment
+    from cidhub.chain.deployment import Deployment
 
     partial = Deployment.from_json({**governance_suite.deployment.to_json(), "contracts": {
         "AssetRegistry": vars(governance_suite.deployment.contracts["AssetRegistry"])}})

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ape
 import pytest
 
-from cidhub.provenance import parents_args
+from cidhub.chain.provenance import parents_args
 
 from .helpers import ETH, fee_of
 
@@ -106,7 +106,7 @@ def test_reentrant_payee__balances_stay_consistent(market, payee, paid_to, attac
 
 
 @pytest.mark.parametrize("mode", [REVERT, BURN_GAS])
-def test_hostile_payee__in_split__sale_distribution_and_others_withdrawals_unaffected(registry, 
+def test_hostile_payee__in_split__sale_distribution_and_others_withdrawals_unaffected(registry,
         market, payee, creator, buyer, other, attacker, make_offer, asset_id, mode):
     hostile = payee(mode)
     recipients = sorted([hostile.address, other.address], key=lambda a: int(a, 16))

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import ape
 import pytest
-
 from eth_abi import encode as abi_encode
 from eth_utils import keccak
 
-from cidhub.provenance import ProvenanceError, commitment, parents_of
-from cidhub.registry import MAX_BPS, MAX_PARENTS
+from cidhub.chain.provenance import ProvenanceError, commitment, parents_of
+from cidhub.chain.registry import MAX_BPS, MAX_PARENTS
 
 from . import cids
 

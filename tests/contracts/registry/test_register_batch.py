@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import ape
 
-from cidhub.provenance import parents_of
-from cidhub.registry import MAX_BATCH, Kind
+from cidhub.chain.provenance import parents_of
+from cidhub.chain.registry import MAX_BATCH, Kind
 
 from . import cids
 
