@@ -21,7 +21,8 @@ from cidhub.content.cid import RAW, cid_to_bytes, make_cid
 from cidhub.output import print_table
 
 TARGETS = {
-    "submit_signed_attestation": (180_000, "registry register_for with 2 parents alone: see register_for_2_parents_baseline"),
+    "submit_signed_attestation": (180_000,
+                                  "registry register_for with 2 parents alone: see register_for_2_parents_baseline"),
 }
 BOND = 10**17
 WINDOW = 3_600

@@ -93,7 +93,8 @@ def cli(output):
         proposal_id, int(Support.ABSTAIN), carol, expiry, signature, sender=deployer).gas_used
     advance_time(config.voting_period + 1)
     description_hash = keccak(text=description)
-    gas["gov_queue_1_action"] = governor.queue([registry.address], [0], [calldata], description_hash, sender=dave).gas_used
+    tx = governor.queue([registry.address], [0], [calldata], description_hash, sender=dave)
+    gas["gov_queue_1_action"] = tx.gas_used
     advance_time(config.timelock_delay + 1)
     gas["gov_execute_1_action"] = governor.execute([registry.address], [0], [calldata], description_hash,
                                                    sender=dave).gas_used

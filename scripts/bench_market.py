@@ -44,7 +44,8 @@ def cli(output):
     seq = iter(range(10**6))
 
     def asset(parents=()):
-        tx = registry.register(_cid(f"asset{next(seq)}"), 1, meta, 1, list(parents), [1000] * len(parents), 0, sender=owner)
+        cid = _cid(f"asset{next(seq)}")
+        tx = registry.register(cid, 1, meta, 1, list(parents), [1000] * len(parents), 0, sender=owner)
         return tx.events[-1].asset_id
 
     def sorted_payees(n):
@@ -63,7 +64,8 @@ def cli(output):
     # Independent of recipients and ancestors: 1 and 10 recipients, a 5-deep chain.
     for n in (1, 10):
         a = asset([p1, p2])
-        market.set_split(a, sorted_payees(n), [10_000 // n + (10_000 % n if i == 0 else 0) for i in range(n)], sender=owner)
+        weights = [10_000 // n + (10_000 % n if i == 0 else 0) for i in range(n)]
+        market.set_split(a, sorted_payees(n), weights, sender=owner)
         o = market.create_offer(a, "0x" + "00" * 20, 10**16, 0, 0, 0, 0, sender=owner).return_value
         market.buy(o, buyers[0], value=10**16, sender=buyers[0])
         gas[f"buy_licence_eth_{n}_recipients"] = market.buy(o, buyers[1], value=10**16, sender=buyers[1]).gas_used

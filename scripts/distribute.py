@@ -53,7 +53,8 @@ def cli(account, assets, payees, no_withdraw, dry_run, statement_dir, as_json):
             if not no_withdraw:
                 wtask = bar.add_task("withdrawing", total=None)
                 withdrawals = withdraw_all(market, payees or candidate_payees(history), tokens, account,
-                                           dry_run=dry_run, progress=lambda d, t: bar.update(wtask, completed=d, total=t))
+                                           dry_run=dry_run,
+                                           progress=lambda d, t: bar.update(wtask, completed=d, total=t))
         statement = build_statement(History.load(registry, market, deployment.deploy_block), market)
         paths = statement.write(statement_dir) if not dry_run else None
     except CidhubError as exc:
@@ -69,7 +70,8 @@ def cli(account, assets, payees, no_withdraw, dry_run, statement_dir, as_json):
             [short_hex(format_asset_id(s.asset_id)), token_label(s.token), s.amount, sum(s.upstream.values()),
              sum(s.credits.values()), s.gas_used or "-"] for s in steps])
         print_table("withdrawals" + (" (dry run)" if dry_run else ""), ["payee", "token", "amount", "result"], [
-            [w["payee"], w["token"], w["amount"], w["error"] or ("sent" if w["tx_hash"] else "-")] for w in withdrawals])
+            [w["payee"], w["token"], w["amount"], w["error"] or ("sent" if w["tx_hash"] else "-")]
+            for w in withdrawals])
         print_table("earnings statement", ["payee", "token", "earned", "withdrawn", "balance", "reconciled"], [
             [r["payee"], r["token"], r["earned"], r["withdrawn"], r["balance"], "yes" if r["reconciled"] else "NO"]
             for r in statement.summary])

@@ -82,7 +82,8 @@ def ls(pins, data_dir, pin_config, as_json):
         return
     print_table("pins of registered assets", ["asset", "content CID", *[t.name for t in targets]], [
         [short_hex(r["asset_id"]), r["cid"], *[
-            "pinned" if v["content"] == v["card"] == PinState.PINNED.value else f"content {v['content']}, card {v['card']}"
+            "pinned" if v["content"] == v["card"] == PinState.PINNED.value
+            else f"content {v['content']}, card {v['card']}"
             for v in r["targets"].values()]]
         for r in rows
     ])
@@ -90,7 +91,8 @@ def ls(pins, data_dir, pin_config, as_json):
 
 @cli.command(cls=ConnectedProviderCommand)
 @click.argument("asset")
-@click.option("--gateway", "gateways", multiple=True, metavar="URL", help="Trustless gateway to fetch from (repeatable).")
+@click.option("--gateway", "gateways", multiple=True, metavar="URL",
+              help="Trustless gateway to fetch from (repeatable).")
 @_pin_option
 @_data_dir_option
 @_config_option
@@ -102,7 +104,8 @@ def verify(asset, gateways, pins, data_dir, pin_config, mode, as_json):
     try:
         view = _asset(asset)
         store = BlockStore(data_dir)
-        targets = build_targets(pins, store, load_config(pin_config), retry=RetryPolicy(attempts=3, timeout=60)) if pins else []
+        retry = RetryPolicy(attempts=3, timeout=60)
+        targets = build_targets(pins, store, load_config(pin_config), retry=retry) if pins else []
         reports = [verify_gateway(view.cid, g, mode=mode) for g in gateways]
         for target in targets:
             if isinstance(target, PinningServiceTarget):
@@ -122,7 +125,8 @@ def verify(asset, gateways, pins, data_dir, pin_config, mode, as_json):
     else:
         print_table(f"verify {short_hex(format_asset_id(view.asset_id))} = {view.cid}",
                     ["source", "method", "result", "blocks", "bytes", "error"],
-                    [[r.source, r.method, "OK" if r.ok else "FAILED", r.blocks, r.bytes, r.error or "-"] for r in reports])
+                    [[r.source, r.method, "OK" if r.ok else "FAILED", r.blocks, r.bytes, r.error or "-"]
+                     for r in reports])
     sys.exit(0 if ok else 1)
 
 
@@ -130,7 +134,8 @@ def verify(asset, gateways, pins, data_dir, pin_config, mode, as_json):
 @click.argument("asset")
 @_pin_option
 @click.option("--min-confirmations", type=click.IntRange(min=1), help="Targets that must confirm [default: all].")
-@click.option("--from-gateway", metavar="URL", help="Fetch the DAG from this gateway first (verified) if the local store lacks it.")
+@click.option("--from-gateway", metavar="URL",
+              help="Fetch the DAG from this gateway first (verified) if the local store lacks it.")
 @_data_dir_option
 @_config_option
 @_json_option

@@ -60,7 +60,7 @@ def parents_of(registry: Any, asset_id: int) -> list[Parent]:
     for log in registry.ProvenanceRecorded.range(block, block + 1, search_topics={"asset_id": asset_id}):
         parents, shares = [int(p) for p in log.parents], [int(s) for s in log.shares_bps]
         if int(log.asset_id) == asset_id and commitment(parents, shares) == expected:
-            return [Parent(p, s) for p, s in zip(parents, shares)]
+            return [Parent(p, s) for p, s in zip(parents, shares, strict=True)]
     raise ProvenanceError(
         f"asset 0x{asset_id:064x} has {record.parent_count} parents, but block {block} holds no "
         "ProvenanceRecorded event matching the registry's commitment; use a node that serves that block's logs"

@@ -55,7 +55,7 @@ class History:
         for log in registry.AssetRegistered.range(from_block, stop):
             history.registration_order[log.asset_id] = len(history.registration_order)
         for log in registry.ProvenanceRecorded.range(from_block, stop):
-            history.parents[log.asset_id] = list(zip(log.parents, log.shares_bps))
+            history.parents[log.asset_id] = list(zip(log.parents, log.shares_bps, strict=True))
             for parent in log.parents:
                 history.children[parent].append(log.asset_id)
         sources = [
@@ -120,7 +120,7 @@ def split_amount(amount: int, parents: Iterable[tuple[int, int]], recipients: li
             credits[owner] += rest
         else:
             credited = 0
-            for recipient, weight in zip(recipients, weights):
+            for recipient, weight in zip(recipients, weights, strict=True):
                 share_amount = rest * weight // MAX_BPS
                 credits[recipient] += share_amount
                 credited += share_amount
@@ -179,7 +179,9 @@ def plan_and_distribute(registry: Any, market: Any, history: History, assets: It
         parents = history.parents_of(registry, asset_id)
         for token in tokens:
             key = (asset_id, token)
-            pending = market.pending(asset_id, token) + simulated.get(key, 0) if dry_run else market.pending(asset_id, token)
+            pending = market.pending(asset_id, token)
+            if dry_run:
+                pending += simulated.get(key, 0)
             done += 1
             if progress:
                 progress(done, total)
@@ -191,7 +193,8 @@ def plan_and_distribute(registry: Any, market: Any, history: History, assets: It
                 for parent, part in upstream.items():
                     simulated[(parent, token)] = simulated.get((parent, token), 0) + part
             else:
-                receipt = market.distribute(asset_id, token, *split_parents(parents), recipients, weights, sender=sender)
+                receipt = market.distribute(asset_id, token, *split_parents(parents), recipients, weights,
+                                            sender=sender)
                 step.tx_hash, step.gas_used = str(receipt.txn_hash), receipt.gas_used
             steps.append(step)
     return steps
@@ -255,7 +258,8 @@ class Statement:
     def rows(self) -> list[dict[str, Any]]:
         return [
             {"payee": payee, "asset_id": _hex(asset), "token": token_label(token), "earned": amount}
-            for (payee, asset, token), amount in sorted(self.earnings.items(), key=lambda kv: (kv[0][0], kv[0][2], kv[0][1]))
+            for (payee, asset, token), amount in sorted(self.earnings.items(),
+                                                        key=lambda kv: (kv[0][0], kv[0][2], kv[0][1]))
         ]
 
     def write(self, directory: Path) -> tuple[Path, Path]:

@@ -18,7 +18,7 @@ library; this module adds what the rest of cidhub needs on top of it:
 from __future__ import annotations
 
 import binascii
-from typing import Final, Union
+from typing import Final
 
 from multiformats import CID, multibase, multicodec, multihash, varint
 
@@ -53,7 +53,7 @@ DAG_CBOR: Final = 0x71
 SHA2_256: Final = 0x12
 
 #: Anything cidhub functions accept where a CID is expected.
-CidLike = Union[CID, str, bytes, bytearray, memoryview]
+CidLike = CID | str | bytes | bytearray | memoryview
 
 _V0_TEXT_LENGTH: Final = 46  # base58btc of 34 bytes, always starts with "Qm"
 _V0_MULTIHASH_PREFIX: Final = b"\x12\x20"  # sha2-256, 32-byte digest

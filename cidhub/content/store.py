@@ -29,7 +29,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import BinaryIO, Final
 
@@ -282,7 +282,7 @@ def _fsync_dir(path: Path) -> None:
 CarSource = Callable[[], BinaryIO]
 
 
-class PinState(str, Enum):
+class PinState(StrEnum):
     """Pin states; the first four are the IPFS Pinning Service API's."""
 
     QUEUED = "queued"

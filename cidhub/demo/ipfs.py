@@ -43,7 +43,8 @@ def run_ipfs_demo(registry: Any, publisher: Any, store: BlockStore, *, parent: i
             f"published {report.name} as asset {short_hex(format_asset_id(result.asset_id))} "
             f"(P = 1-(1-0.9)^{pinning.get('confirmed')} = {pinning.get('availability', 0):.2f})",
             ["target", "holds it", "how"],
-            [[t["target"], "yes" if t["confirmed"] else "no", ", ".join(sorted(set(filter(None, t["details"].values())))) or "-"]
+            [[t["target"], "yes" if t["confirmed"] else "no",
+              ", ".join(sorted(set(filter(None, t["details"].values())))) or "-"]
              for t in pinning.get("targets", [])],
         )
         check = verify_gateway(result.cid, node.url)

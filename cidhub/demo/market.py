@@ -56,10 +56,11 @@ def run_market_demo(project: Any, registry: Any, market: Any, deploy_block: int,
     for who, offer_id, token in sales:
         receipt = buy(market, who, offer_id, token_contract=token, approve=True)
         event = receipt.decode_logs(market.LicencePurchased)[0]
-        click.echo(f"   {short_hex(who.address)} bought offer {offer_id} for {_units(event.price)} {symbol[event.token]} "
-                   f"(protocol fee {_units(event.fee)}), gas {receipt.gas_used:,}")
+        click.echo(f"   {short_hex(who.address)} bought offer {offer_id} for {_units(event.price)} "
+                   f"{symbol[event.token]} (protocol fee {_units(event.fee)}), gas {receipt.gas_used:,}")
     click.echo(f"   buyer {short_hex(buyers[2].address)} has access to the model: "
-               f"{market.has_access(derived, buyers[2].address)}; to the dataset: {market.has_access(dataset, buyers[2].address)}")
+               f"{market.has_access(derived, buyers[2].address)}; "
+               f"to the dataset: {market.has_access(dataset, buyers[2].address)}")
 
     click.secho("7. settle every pool up the provenance graph, then pay everyone", bold=True)
     history = History.load(registry, market, deploy_block)

@@ -124,7 +124,8 @@ def iter_file(store: BlockStore, cid: CID, offset: int = 0, length: int | None =
             raise NotAFileError(f"{current} is a dag-pb node without UnixFS data")
         fs = decode_unixfs_data(node.data)
         if fs.type not in (DATA_FILE, DATA_RAW):
-            kind = {DATA_DIRECTORY: "directory", DATA_SYMLINK: "symlink", DATA_HAMT_SHARD: "directory"}.get(fs.type, "node")
+            kinds = {DATA_DIRECTORY: "directory", DATA_SYMLINK: "symlink", DATA_HAMT_SHARD: "directory"}
+            kind = kinds.get(fs.type, "node")
             raise NotAFileError(f"{current} is a {kind}, not a file")
         pos = start
         if fs.data:
@@ -132,10 +133,11 @@ def iter_file(store: BlockStore, cid: CID, offset: int = 0, length: int | None =
             pos += len(fs.data)
         if len(fs.blocksizes) != len(node.links):
             raise UnixfsError(
-                f"{current} has {len(node.links)} links but {len(fs.blocksizes)} blocksizes; not a valid UnixFS file node"
+                f"{current} has {len(node.links)} links but {len(fs.blocksizes)} blocksizes; "
+                "not a valid UnixFS file node"
             )
         children: list[tuple[CID, int]] = []
-        for link, size in zip(node.links, fs.blocksizes):
+        for link, size in zip(node.links, fs.blocksizes, strict=True):
             child_start = pos
             pos += size
             if pos <= offset:

@@ -87,8 +87,8 @@ def test_score__matches_float_reference_to_the_rounding():
     model = json.loads(MODEL)
     rows = [r.split(",") for r in DATA.decode().strip().split("\n")[1:]]
     out = [r.split(",") for r in score(MODEL, [DATA], ScoreParams().to_bytes()).decode().strip().split("\n")[1:]]
-    for row, line in zip(rows, out):
-        z = sum(w * float(x) for w, x in zip(model["weights"], row[:3])) + model["bias"]
+    for row, line in zip(rows, out, strict=True):
+        z = sum(w * float(x) for w, x in zip(model["weights"], row[:3], strict=True)) + model["bias"]
         assert abs(float(line[3]) - 1 / (1 + math.exp(-z))) <= 5e-7
         assert abs(Decimal(line[2]) - Decimal(str(z))) < Decimal("1e-9")
 

@@ -104,7 +104,8 @@ def test_pin__add_mode_with_same_import_settings(ipfs_node, asset):
 
 def test_pin__add_mode_with_other_settings__mismatch_shows_both_cids(ipfs_node, asset):
     target = KuboPinTarget(ipfs_node.api_multiaddr, mode="add", retry=FAST)
-    legacy = PinJob(asset.root, asset.car, "asset", asset.path, get_profile("unixfs-v1-2025").with_overrides(chunk_size=262_144))
+    profile = get_profile("unixfs-v1-2025").with_overrides(chunk_size=262_144)
+    legacy = PinJob(asset.root, asset.car, "asset", asset.path, profile)
     with pytest.raises(CidMismatchError) as info:
         target.pin_job(legacy)
     assert str(asset.root) in str(info.value) and info.value.actual != info.value.expected
@@ -122,7 +123,8 @@ def test_unpin(ipfs_node, asset):
 def test_fault__node_down__clear_message_after_retries(asset):
     sleeps = []
     target = KuboPinTarget("/ip4/127.0.0.1/tcp/9/http", retry=FAST, sleep=sleeps.append)
-    with pytest.raises(BackendUnavailableError, match="cannot connect.*is the daemon running.*gave up after 4 attempts"):
+    message = "cannot connect.*is the daemon running.*gave up after 4 attempts"
+    with pytest.raises(BackendUnavailableError, match=message):
         target.pin_job(asset)
     assert len(sleeps) == 3 and all(0 <= s <= 0.05 for s in sleeps)
 

@@ -157,7 +157,8 @@ def test_replicate__minimum_met_despite_one_failure(jobs):
 
 
 def test_replicate__cid_mismatch_stops_everything(jobs):
-    targets = [FakeTarget("a"), FakeTarget("liar", answer_cid="bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e")]
+    wrong_cid = "bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e"
+    targets = [FakeTarget("a"), FakeTarget("liar", answer_cid=wrong_cid)]
     with pytest.raises(CidMismatchError, match="liar answered with CID bafkrei"):
         replicate(jobs, targets, min_confirmations=1)
 

@@ -100,11 +100,12 @@ class World:
     node: Any
 
     def child(self, kill: str | None) -> subprocess.CompletedProcess[str]:
+        args = (str(self.data_dir), str(self.registry_file), str(self.content), self.node.api_multiaddr, kill)
         code = (
-            "import json, sys; sys.path.insert(0, %r)\n"
+            f"import json, sys; sys.path.insert(0, {str(HERE)!r})\n"
             "from test_journal import run_publish\n"
-            "print(json.dumps(run_publish(%r, %r, %r, %r, %r)))\n"
-        ) % (str(HERE), str(self.data_dir), str(self.registry_file), str(self.content), self.node.api_multiaddr, kill)
+            f"print(json.dumps(run_publish(*{args!r})))\n"
+        )
         return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
 
     def registrations(self) -> int:
@@ -217,7 +218,8 @@ def test_journal__key_separates_chains_registries_senders(tmp_path):
 
 def test_journal__changed_card_drops_its_old_pins(tmp_path):
     content = "bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e"
-    old_card, new_card = "bafkreiaaq3z5h2zokzvcdxzkiyanhsyhmaqsm6dz6lzlvbpodqtlmj7xxe", "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy"
+    old_card = "bafkreiaaq3z5h2zokzvcdxzkiyanhsyhmaqsm6dz6lzlvbpodqtlmj7xxe"
+    new_card = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy"
     args = {"chain_id": 1, "registry": "0xa", "sender": "0xb", "content_cid": content}
     journal = PublishJournal.open(tmp_path, card_cid=old_card, **args)
     journal.record_pin("kubo", content, "")

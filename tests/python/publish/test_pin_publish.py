@@ -97,7 +97,8 @@ def test_publish__cid_mismatch__nothing_registered(registry, creator, store, sam
 def test_publish__too_few_confirmations__nothing_registered(registry, creator, store, sample):
     down = KuboPinTarget("/ip4/127.0.0.1/tcp/9/http", retry=RetryPolicy(attempts=1, timeout=2))
     nonce = creator.nonce
-    with pytest.raises(NotEnoughReplicasError, match="only 1 of 2 pin targets confirmed, 2 required.*kubo: .*cannot connect"):
+    message = "only 1 of 2 pin targets confirmed, 2 required.*kubo: .*cannot connect"
+    with pytest.raises(NotEnoughReplicasError, match=message):
         publish(PublishRequest(sample(), Kind.DATASET), registry, creator, store,
                 pinning=PinningPlan([LocalBackend(store), down]))
     assert creator.nonce == nonce
