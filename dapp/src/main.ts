@@ -260,7 +260,7 @@ function offerRow(conn: Connection, offer: Offer, assetName: string): HTMLElemen
   buy.addEventListener("click", () =>
     act(async (step) => {
       await buyLicence(conn, offer, step);
-      return `Licence bought: your account now holds a ${duration(offer.duration)} licence for ${assetName}.`;
+      return `Licence bought: your account now holds a licence for ${assetName} (${duration(offer.duration)}).`;
     }),
   );
   return h("tr", { "data-testid": "offer", "data-offer-id": String(offer.id), "data-active": String(offer.active) },
