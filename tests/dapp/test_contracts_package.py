@@ -19,6 +19,7 @@ from cidhub.compute import jobs
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = REPO_ROOT / "packages" / "contracts"
 NODE_BIN = REPO_ROOT / "node_modules" / ".bin"
+GENERATE = ["node", str(PACKAGE / "scripts" / "generate.mjs")]
 
 
 def _run(args: list[str], cwd: Path = REPO_ROOT, env: dict[str, str] | None = None, timeout: float = 600,
@@ -79,8 +80,7 @@ def _node_eval(script: str, cwd: Path = PACKAGE) -> object:
 def test_generated_sources_match_compiled_contracts_and_a_fresh_deployment(tsc_jobs, demo_chain):
     # ABIs, typed data, revert reasons and constants from .build/; chain 31337 from the deployment `ape run demo`
     # just made on a fresh anvil (what `make dapp` makes); other chains from deployments/*.json.
-    proc = _run(["node", str(PACKAGE / "scripts" / "generate.mjs"), "--check", "--local", str(demo_chain.deployment_file)],
-                check=False)
+    proc = _run([*GENERATE, "--check", "--local", str(demo_chain.deployment_file)], check=False)
     assert proc.returncode == 0, proc.stderr
 
 
@@ -91,8 +91,9 @@ def test_generator_notices_a_changed_abi(tmp_path):
                 "outputs": [{"name": "", "type": "uint256"}]})
     (tmp_path / "__local__.json").write_text(json.dumps(manifest))
     (tmp_path / "deployments").mkdir()
-    proc = _run(["node", str(PACKAGE / "scripts" / "generate.mjs"), "--check", "--artifacts", str(tmp_path / "__local__.json"),
-                 "--deployments", str(tmp_path / "deployments"), "--out", str(PACKAGE / "src" / "generated")], check=False)
+    proc = _run([*GENERATE, "--check", "--artifacts", str(tmp_path / "__local__.json"),
+                 "--deployments", str(tmp_path / "deployments"), "--out", str(PACKAGE / "src" / "generated")],
+                check=False)
     assert proc.returncode == 1
     assert "abis.ts differs" in proc.stderr
 
@@ -102,12 +103,14 @@ def test_typed_data_agrees_with_the_python_client(built_package):
                            "{attestation: k.attestationTypes, job: k.jobTypes, domains: k.eip712Domains}))")
     assert generated["job"] == {"Job": jobs.EIP712_TYPES["Job"]}
     assert generated["attestation"] == jobs.EIP712_TYPES
-    assert generated["domains"]["SignedAttestationVerifier"] == {"name": jobs.DOMAIN_NAME, "version": jobs.DOMAIN_VERSION}
+    signed = {"name": jobs.DOMAIN_NAME, "version": jobs.DOMAIN_VERSION}
+    assert generated["domains"]["SignedAttestationVerifier"] == signed
     assert set(generated["domains"]) == {"HubToken", "HubGovernor", "SignedAttestationVerifier"}
 
 
 def test_revert_reasons_cover_every_assert_in_the_contracts(built_package):
-    generated = _node_eval("import { revertReasons } from './dist/index.js'; console.log(JSON.stringify(revertReasons))")
+    generated = _node_eval("import { revertReasons } from './dist/index.js'; "
+                           "console.log(JSON.stringify(revertReasons))")
     listed = {r["reason"] for r in generated}
     # An independent, simpler reading of the contracts themselves: with docstrings and comments removed, every
     # "scope: what" literal that ends a line is an assert's (or raise's) message.
@@ -180,5 +183,6 @@ def test_dapp_bundles_without_network(tmp_path):
     assert {"index.html", "style.css", "app.js"} <= {p.name for p in tmp_path.iterdir()}
     # Everything is bundled: no imports left for the browser to fetch from elsewhere.
     assert not re.search(r"""\bimport\s*(?:[\w{}*,\s]+from\s*)?["'](?:https?:)?//""", bundle)
-    assert "0xCf7Ed3AccA5a467e9e704C703E8D87F634fB0Fc9".lower() in bundle.lower(), "the package's 31337 deployment is in"
+    local_registry = "0xCf7Ed3AccA5a467e9e704C703E8D87F634fB0Fc9"
+    assert local_registry.lower() in bundle.lower(), "the package's 31337 deployment is in the bundle"
     assert shutil.which("node")

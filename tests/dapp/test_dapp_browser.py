@@ -128,7 +128,8 @@ class Page:
 
     def ready(self, route: str | None = None) -> None:
         def done(d):
-            view = d.execute_script("const v = document.getElementById('view'); return [v.dataset.ready, v.dataset.route]")
+            view = d.execute_script(
+                "const v = document.getElementById('view'); return [v.dataset.ready, v.dataset.route]")
             return view[0] == "true" and (route is None or view[1] == route)
 
         self.wait(done, message=f"the view {route or ''} did not finish rendering")
@@ -180,7 +181,8 @@ def test_browse_buy_access_settle_withdraw(page, chain, demo_chain):
         asset_id = _asset_id(card)
         shown_cid = card.find_element("css selector", "[data-testid=content-cid]").text
         assert shown_cid == format_cid(cid_from_bytes(registry.functions.cid_of(asset_id).call()))
-        assert card.find_element("css selector", "[data-testid=owner]").text == registry.functions.ownerOf(asset_id).call()
+        shown_owner = card.find_element("css selector", "[data-testid=owner]").text
+        assert shown_owner == registry.functions.ownerOf(asset_id).call()
     page.shot("1-assets")
 
     Select(page.one("[data-testid=filter-kind]")).select_by_value("model")
@@ -212,7 +214,7 @@ def test_browse_buy_access_settle_withdraw(page, chain, demo_chain):
     parents = {int(e.get_attribute("data-parent"), 16): int(e.get_attribute("data-share-bps"))
                for e in svg.find_elements("css selector", "g.edge") if int(e.get_attribute("data-child"), 16) == model}
     recorded = registry.events.ProvenanceRecorded.get_logs(from_block=0, argument_filters={"asset_id": model})[0].args
-    assert parents == dict(zip(recorded.parents, recorded.shares_bps))
+    assert parents == dict(zip(recorded.parents, recorded.shares_bps, strict=True))
     labels = {e.text for e in svg.find_elements("css selector", "g.edge text")}
     assert {"15 %", "20 %"} <= labels
     depths = [int(e.get_attribute("data-depth")) for e in svg.find_elements("css selector", "a.node")]
@@ -232,7 +234,8 @@ def test_browse_buy_access_settle_withdraw(page, chain, demo_chain):
     assert kind == "success", text
     assert market.functions.has_access(model, BUYER).call()
     assert page.one("[data-testid=access]").text == "yes"
-    purchase = market.events.LicencePurchased.get_logs(from_block=0, argument_filters={"licensee": BUYER, "asset_id": model})[-1]
+    purchase = market.events.LicencePurchased.get_logs(
+        from_block=0, argument_filters={"licensee": BUYER, "asset_id": model})[-1]
     assert purchase.args.offer_id == offer_id and purchase.args.buyer == BUYER
     assert balance_before - w3.eth.get_balance(BUYER) >= offer[2]
     page.shot("4-access")
@@ -269,10 +272,12 @@ def test_browse_buy_access_settle_withdraw(page, chain, demo_chain):
     assert kind == "success", text
     assert re.match(r"Withdrew [\d.]+ ETH to 0x", text)
     assert market.functions.balance_of(MODEL_OWNER, ETH).call() == 0
-    withdrawn = market.events.Withdrawn.get_logs(from_block=0, argument_filters={"account": to_checksum_address(MODEL_OWNER)})[-1]
+    withdrawn = market.events.Withdrawn.get_logs(
+        from_block=0, argument_filters={"account": to_checksum_address(MODEL_OWNER)})[-1]
     assert withdrawn.args.amount == credited
     receipt = w3.eth.get_transaction_receipt(withdrawn.transactionHash)
     assert w3.eth.get_balance(MODEL_OWNER) == eth_before + credited - receipt.gasUsed * receipt.effectiveGasPrice
     assert page.one("tr[data-testid=balance][data-token-symbol=ETH]").get_attribute("data-amount") == "0"
     page.shot("8-withdrawn")
-    assert {"eth_sendTransaction", "eth_call", "eth_getLogs"} <= set(page.driver.execute_script("return window.__cidhubWallet.log"))
+    wallet_log = set(page.driver.execute_script("return window.__cidhubWallet.log"))
+    assert {"eth_sendTransaction", "eth_call", "eth_getLogs"} <= wallet_log, "the page used the wallet for everything"
