@@ -34,6 +34,7 @@ CHROME_ARGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-qui
 # fine-tuned model, which the model owner (#3) owns.
 BUYER = "0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f"
 MODEL_OWNER = "0x90F79bf6EB2c4f870365E785982E1f101E93b906"
+TUSD_BUYER = "0x976EA74026E726554dB657fA54763abd0C3a0aa9"  # buyer 2: holds the demo's test stablecoin
 ETH = "0x0000000000000000000000000000000000000000"
 
 
@@ -248,6 +249,28 @@ def test_browse_buy_access_settle_withdraw(page, chain, demo_chain):
     assert (kind, text) == ("error", "The asset was delisted by the curators, so its licences are not for sale.")
     assert w3.eth.get_transaction_count(BUYER) == nonce
     page.shot("5-refused")
+
+    # ---- an ERC-20 offer: the page has the marketplace approved first, then buys (a timed licence extends)
+    page.driver.execute_script("window.__cidhubWallet.setAccount(arguments[0])", TUSD_BUYER)
+    page.wait(lambda d: page.one("#account").get_attribute("data-address") == TUSD_BUYER)
+    page.go(f"#/asset/0x{model:064x}", f"/asset/0x{model:064x}")
+    token_row = next(r for r in page.css("tr[data-testid=offer]")
+                     if r.find_element("css selector", "[data-testid=price]").text.endswith(" TUSD"))
+    token_offer_id = int(token_row.get_attribute("data-offer-id"))
+    token_offer = market.functions.offer(token_offer_id).call()
+    manifest = json.loads((REPO_ROOT / ".build" / "__local__.json").read_text())
+    tusd = w3.eth.contract(address=token_offer[1], abi=manifest["contractTypes"]["MockERC20"]["abi"])
+    tusd_before = tusd.functions.balanceOf(TUSD_BUYER).call()
+    approvals_before = len(tusd.events.Approval.get_logs(from_block=0, argument_filters={"owner": TUSD_BUYER}))
+    kind, text = page.act(token_row.find_element("css selector", "[data-testid=buy]"))
+    assert kind == "success", text
+    assert tusd.functions.balanceOf(TUSD_BUYER).call() == tusd_before - token_offer[2]
+    assert len(tusd.events.Approval.get_logs(from_block=0, argument_filters={"owner": TUSD_BUYER})) > approvals_before
+    bought = market.events.LicencePurchased.get_logs(
+        from_block=0, argument_filters={"licensee": TUSD_BUYER, "asset_id": model})[-1].args
+    assert (bought.offer_id, bought.token) == (token_offer_id, token_offer[1])
+    assert market.functions.licence_of(model, TUSD_BUYER).call() == bought.expires_at
+    assert page.one("[data-testid=access]").text == "yes"
 
     # ---- earnings of the model's owner: settle the sale, then withdraw
     page.driver.execute_script("window.__cidhubWallet.setAccount(arguments[0])", MODEL_OWNER)
