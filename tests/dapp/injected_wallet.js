@@ -1,10 +1,11 @@
-// An EIP-1193 provider for the browser test, injected before the page loads: it answers eth_accounts /
-// eth_requestAccounts with the account the test chose and forwards every other request, as it is, to anvil,
-// whose unlocked test accounts sign. Nothing of the page is replaced. window.__cidhubWallet lets the test
+// An EIP-1193 provider for the browser test, injected before the page loads. Like a real wallet it shows no
+// account (eth_accounts: []) until the page asks for one (eth_requestAccounts), then the account the test chose;
+// every other request goes, as it is, to anvil, whose unlocked test accounts sign. Nothing of the page is replaced. window.__cidhubWallet lets the test
 // switch accounts (the page sees "accountsChanged", as with a real wallet) and read the request log.
 (() => {
   const RPC_URL = "__RPC_URL__";
   let account = "__ACCOUNT__";
+  let authorized = false;
   const listeners = new Map();
   const log = [];
   let nextId = 1;
@@ -27,7 +28,11 @@
     isCidhubTestWallet: true,
     async request({ method, params }) {
       log.push(method);
-      if (method === "eth_requestAccounts" || method === "eth_accounts") return [account];
+      if (method === "eth_requestAccounts") {
+        authorized = true;
+        return [account];
+      }
+      if (method === "eth_accounts") return authorized ? [account] : [];
       if (method === "eth_sendTransaction" && params?.[0]?.from?.toLowerCase() !== account.toLowerCase()) {
         throw rpcError(4100, "The requested account has not been authorized by the user.");
       }
@@ -46,6 +51,9 @@
   window.__cidhubWallet = {
     log,
     get account() { return account; },
-    setAccount(next) { account = next; emit("accountsChanged", [next]); },
+    setAccount(next) {
+      account = next;
+      if (authorized) emit("accountsChanged", [next]);
+    },
   };
 })();

@@ -174,7 +174,12 @@ def test_browse_buy_access_settle_withdraw(page, chain, demo_chain):
 
     # ---- browse: every asset, then by kind, then by owner
     page.go("#/assets", "/assets")
+    # The wallet shares no account until asked: the page reads through it, then connects on a click.
+    assert page.one("#account").text == "" and page.one("[data-testid=connect]").is_displayed()
+    page.one("[data-testid=connect]").click()
     page.wait(lambda d: page.one("#account").get_attribute("data-address") == BUYER, message="wallet not connected")
+    page.ready("/assets")
+    assert not page.one("[data-testid=connect]").is_displayed()
     registered = registry.events.AssetRegistered.get_logs(from_block=demo_chain.deployment["deploy_block"])
     cards = page.css("[data-testid=asset-card]")
     assert sorted(_asset_id(e) for e in cards) == sorted(log.args.asset_id for log in registered)
