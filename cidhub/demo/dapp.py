@@ -38,7 +38,8 @@ DAPP_DIR = REPO_ROOT / "dapp"
 DIST_DIR = DAPP_DIR / "dist"
 NODE_BIN = REPO_ROOT / "node_modules" / ".bin"
 
-# anvil's default accounts (mnemonic "test test ... junk") as the demo uses them.
+# anvil's default accounts, as the demo uses them.
+TEST_MNEMONIC = "test test test test test test test test test test test junk"
 DEMO_ROLES = {
     "deployer": 0, "curator": 1, "data owner": 2, "model owner": 3, "co-author": 4,
     "buyer 1": 5, "buyer 2": 6, "buyer 3": 7,
@@ -185,10 +186,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"""
 cidhub dApp: {server.url}
 
-In your wallet (MetaMask, Rabby, ...): add the network "anvil", RPC {rpc_url}, chain id 31337, currency ETH,
-and import one of anvil's test keys (`anvil` prints them; the demo's roles: {', '.join(f'{k} #{v}' for k, v in
-DEMO_ROLES.items())}). The model owner (#3) has offers and revenue to settle; a buyer (#5-#7) can buy licences.
-Ctrl-C stops the page and the chain.""", flush=True)
+In your wallet (MetaMask, Rabby, ...): add the network "anvil" (RPC {rpc_url}, chain id 31337, currency ETH) and
+import anvil's test mnemonic "{TEST_MNEMONIC}". The demo's accounts: {', '.join(f'{k} #{v}' for k, v in
+DEMO_ROLES.items())}. #8 holds no licence for the fine-tuned model yet: buy one, then switch to the model owner
+(#3) to settle the sale and withdraw it. Ctrl-C stops the page and the chain.""", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
