@@ -1,6 +1,6 @@
 """The subgraph (subgraph/): manifest against the compiled contracts, committed ABIs, a real
-`graph codegen` + `graph build`, and its AssemblyScript record decoder run against
-cidhub.chain.registry.
+`graph codegen` + `graph build`, its AssemblyScript record decoder run against
+cidhub.chain.registry, and the governance mappings' timelock-operation encodings run against eth_abi.
 
 What is not tested here: the mappings' behaviour against a graph-node (none runs on these
 machines, and matchstick is downloaded from GitHub at run time). The pure part of the mappings,
@@ -34,9 +34,11 @@ SUBGRAPH = REPO_ROOT / "subgraph"
 NODE_BIN = REPO_ROOT / "node_modules" / ".bin"
 RECORD_TS = SUBGRAPH / "src" / "record.ts"
 
-# Events the subgraph leaves out on purpose (roles are in deployments/*.json and on chain;
-# approvals and ERC-4906 pings carry nothing the entities need).
-NOT_INDEXED = {"RoleGranted", "RoleRevoked", "RoleAdminChanged", "Approval", "ApprovalForAll", "MetadataUpdate"}
+# Events the subgraph leaves out on purpose (roles, HubToken's owner and minters included, are in
+# deployments/*.json and on chain; approvals and ERC-4906 pings carry nothing the entities need).
+NOT_INDEXED = {"RoleGranted", "RoleRevoked", "RoleAdminChanged", "Approval", "ApprovalForAll", "MetadataUpdate",
+               "OwnershipTransferred", "RoleMinterChanged"}
+GOVERNANCE = ("HubToken", "HubGovernor", "HubTimelock")
 
 
 def _load(name: str) -> ModuleType:
@@ -142,6 +144,8 @@ def _deployment(chain_id: int = 31337) -> dict[str, Any]:
             "Marketplace": {"address": "0xDc64a140Aa3E981100a9becA4E685f962f0cF6C9", "block": 5},
             "ComputeAttestations": {"address": "0x5FC8d32690cc91D4c39d9d3abcBD16989F875707", "block": 6},
             "HubToken": {"address": "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512", "block": 2},
+            "HubGovernor": {"address": "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0", "block": 3},
+            "HubTimelock": {"address": "0x5FbDB2315678afecb367f032d93F642f64180aa3", "block": 1},
         },
     }
 
@@ -159,6 +163,9 @@ def test_configure_writes_networks_json(tmp_path):
         "AssetRegistry": {"address": "0xCf7Ed3AccA5a467e9e704C703E8D87F634fB0Fc9", "startBlock": 4},
         "Marketplace": {"address": "0xDc64a140Aa3E981100a9becA4E685f962f0cF6C9", "startBlock": 5},
         "ComputeAttestations": {"address": "0x5FC8d32690cc91D4c39d9d3abcBD16989F875707", "startBlock": 6},
+        "HubToken": {"address": "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512", "startBlock": 2},
+        "HubGovernor": {"address": "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0", "startBlock": 3},
+        "HubTimelock": {"address": "0x5FbDB2315678afecb367f032d93F642f64180aa3", "startBlock": 1},
     }
 
     assert configure.main([str(deployment), "--networks-file", str(networks), "--graph-network", "mainnet"]) == 0
@@ -172,12 +179,13 @@ def test_configure_refuses_unknown_chain_and_partial_deployment(tmp_path, capsys
     assert configure.main([str(unknown), "--networks-file", str(networks)]) == 1
     assert "--graph-network" in capsys.readouterr().err
 
-    partial = _deployment()
-    del partial["contracts"]["ComputeAttestations"]
-    partial_file = tmp_path / "partial.json"
-    partial_file.write_text(json.dumps(partial))
-    assert configure.main([str(partial_file), "--networks-file", str(networks)]) == 1
-    assert "ComputeAttestations" in capsys.readouterr().err
+    for missing in ("ComputeAttestations", "HubGovernor"):
+        partial = _deployment()
+        del partial["contracts"][missing]
+        partial_file = tmp_path / "partial.json"
+        partial_file.write_text(json.dumps(partial))
+        assert configure.main([str(partial_file), "--networks-file", str(networks)]) == 1
+        assert missing in capsys.readouterr().err
     assert not networks.exists()
 
 
@@ -298,7 +306,8 @@ def harness(tmp_path_factory):
     assert proc.returncode == 0, f"asc failed:\n{proc.stdout}\n{proc.stderr}"
 
     def run(cases: dict[str, Any]) -> dict[str, Any]:
-        full = {"records": [], "asset_ids": [], "content_cids": [], "delisted": [], "metadata": [], "cids": []}
+        full = {"records": [], "asset_ids": [], "content_cids": [], "delisted": [], "metadata": [], "cids": [],
+                "salts": [], "operations": [], "titles": []}
         full.update(cases)
         out = subprocess.run(
             ["node", str(SUBGRAPH / "tests" / "run_harness.mjs"), str(wasm)],
@@ -379,3 +388,57 @@ def test_cid_codec_matches_python(harness):
         parsed = parse_cid(cid)
         assert (codec, v0) == (parsed.codec.code, parsed.version == 0), cid.hex()
     assert [codec for codec, _ in result["cid_codecs"][len(cids):]] == [-1] * len(bad)
+
+
+# ---------------------------------------------------------------- governance
+
+
+def test_governance_data_sources_index_every_governance_event(project):
+    names = [source["name"] for source in _manifest()["dataSources"]]
+    assert set(GOVERNANCE) <= set(names)
+    schema = (SUBGRAPH / "schema.graphql").read_text()
+    for entity in ("Governor", "Proposal", "ProposalAction", "Vote", "Delegate", "TokenHolder", "VotingPowerChange",
+                   "DelegateChange", "GovernanceToken", "Timelock", "TimelockOperation", "GovernorSettingChange"):
+        assert re.search(rf'^"[^"]+"\ntype {entity} @entity', schema, re.M) or \
+            re.search(rf'"""\ntype {entity} @entity', schema), f"{entity} has no description"
+    # The enums mirror the contracts: OpenZeppelin's vote types in HubGovernor's order.
+    governor = (REPO_ROOT / "contracts" / "HubGovernor.vy").read_text()
+    support = dict(re.findall(r"^_(AGAINST|FOR|ABSTAIN): constant\(uint8\) = (\d)$", governor, re.M))
+    enum = re.search(r"enum VoteSupport \{([^}]*)\}", schema).group(1).split()
+    assert {name: enum.index(name) for name in support} == {name: int(value) for name, value in support.items()}
+    assert len(support) == 3
+
+
+def test_grace_period_matches_the_governor():
+    governor = (REPO_ROOT / "contracts" / "HubGovernor.vy").read_text()
+    contract = re.search(r"^GRACE_PERIOD: public\(constant\(uint256\)\) = ([^\n#]+)", governor, re.M).group(1)
+    mapping = re.search(r"^export const GRACE_PERIOD: i64 = ([^;]+);", (SUBGRAPH / "src" / "operation.ts").read_text(),
+                        re.M).group(1)
+    assert eval(contract.replace("_", ""), {}) == eval(mapping, {})  # noqa: S307 - integer literals and '*'
+
+
+def test_timelock_operation_encodings_match_the_governor(harness):
+    """The mapping finds a queued proposal's timelock operations by hashing these preimages: they must
+    be HubGovernor's abi_encode(self, proposal_id, index) and the timelock's
+    abi_encode(target, value, payload, predecessor, salt) byte for byte."""
+    from eth_abi import encode
+    from eth_utils import keccak
+
+    rng = random.Random(5)
+    governors = ["9fe46736679d2d9a65f0992f2272de9f3c7fa6e0", "ff" * 20, "00" * 19 + "01"]
+    salts = [(g, rng.getrandbits(bits), rng.randrange(11)) for g in governors for bits in (1, 64, 256)]
+    datas = [b"", b"\x01", bytes(range(31)), bytes(range(32)), bytes(range(33)), rng.randbytes(1024)]
+    operations = [(rng.randbytes(20).hex(), rng.getrandbits(bits), data, rng.randbytes(32), keccak(data))
+                  for data in datas for bits in (0, 8, 256)]
+    result = harness({
+        "salts": [[g, format(pid, "x"), i] for g, pid, i in salts],
+        "operations": [[t, format(v, "x"), d.hex(), p.hex(), salt.hex()] for t, v, d, p, salt in operations],
+        "titles": ["# Delist the dataset\nbody", "## Two marks", "No mark", "#   spaced  \n", "", "ünïcödé title"],
+    })
+    for (governor, pid, index), got in zip(salts, result["salts"], strict=True):
+        assert got == encode(["address", "uint256", "uint256"], ["0x" + governor, pid, index]).hex()
+    for (target, value, data, predecessor, salt), got in zip(operations, result["operations"], strict=True):
+        want = encode(["address", "uint256", "bytes", "bytes32", "bytes32"],
+                      ["0x" + target, value, data, predecessor, salt])
+        assert got == want.hex(), (len(data), value)
+    assert result["titles"] == ["Delist the dataset", "Two marks", "No mark", "spaced", "", "ünïcödé title"]
