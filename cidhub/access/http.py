@@ -11,6 +11,7 @@ demo, the benchmark)::
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -25,6 +26,8 @@ from cidhub.ipfs.node.httpio import HttpBodyError
 from cidhub.ipfs.node.server import EmbeddedNode, NodeHandler
 
 __all__ = ["AccessHandler", "AccessNode", "start_access_node"]
+
+log = logging.getLogger("cidhub.access")
 
 
 class AccessHandler(NodeHandler):
@@ -56,7 +59,13 @@ class AccessHandler(NodeHandler):
             except (HttpBodyError, OSError):
                 self.close_connection = True
                 return
-        response = service.handle(self.command, path, self.headers, data)
+        try:
+            response = service.handle(self.command, path, self.headers, data)
+        except (ConnectionError, BrokenPipeError):
+            raise
+        except Exception:  # noqa: BLE001 - a bug must still get an answer, and never a traceback to the client
+            log.exception("access request %s %s failed", self.command, path)
+            response = refuse(500, "internal", "the access service failed on this request; see its log")
         self._stream(response.status, response.headers, response.body, response.length)
 
 

@@ -29,6 +29,7 @@ from typing import Any, Final
 from cidhub.access.auth import SignIn, SignInError
 from cidhub.chain.licences import ChainUnavailableError, LicenceOracle
 from cidhub.chain.registry import asset_id_for, format_asset_id, parse_asset_ref
+from cidhub.content.cid import parse_cid
 from cidhub.content.keystore import Keystore, KeystoreError, MissingKeyError
 from cidhub.content.sealed import HEADER_SIZE, SCHEME, SCHEME_DESCRIPTION, Opener, SealedError
 from cidhub.content.store import BlockStore
@@ -166,7 +167,7 @@ class AccessService:
             log.error("keystore record of %s names %s, another asset", asset, record.cid)
             return refuse(500, "keystore", "the keystore record names another asset's content", asset=asset)
         try:
-            entry = dagread.stat(self.store, record.cid)
+            entry = dagread.stat(self.store, parse_cid(record.cid))
             opener = Opener(record.data_key, b"".join(dagread.iter_file(self.store, entry.cid, 0, HEADER_SIZE)))
             if entry.size != opener.header.ciphertext_size:
                 raise SealedError(f"the sealed content has {entry.size} bytes, its header says "
