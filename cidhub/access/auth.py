@@ -112,7 +112,8 @@ class SignIn:
         try:
             parsed = siwe.SiweMessage.from_message(message)
         except Exception as exc:  # noqa: BLE001 - the grammar's and pydantic's errors alike
-            raise SignInError("malformed", f"not an EIP-4361 message: {str(exc).splitlines()[0][:200]}") from None
+            detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+            raise SignInError("malformed", f"not an EIP-4361 message ({detail})") from None
         self._consume_nonce(parsed.nonce, now)
         if parsed.expiration_time is None:
             raise SignInError("expiry", "the message has no Expiration Time; sign-in messages here must expire")

@@ -71,6 +71,11 @@ def keystore(access_dir) -> Keystore:
     return Keystore(access_dir / "keystore", MASTER_KEY)
 
 
+@pytest.fixture
+def session_ttl() -> float:
+    return SESSION_TTL
+
+
 @pytest.fixture(scope="module")
 def clock() -> FakeClock:
     return FakeClock()
