@@ -380,9 +380,10 @@ def _card_endpoint(asset_id: int, network: str | None, gateway: str | None, data
             _fail(f"card {card_cid} not found at {gateway} ({response.status_code})")
         data = response.content
     else:
+        from cidhub.content.cid import parse_cid
         from cidhub.ipfs.node.dagread import iter_file
 
-        data = b"".join(iter_file(BlockStore(data_dir), card_cid))
+        data = b"".join(iter_file(BlockStore(data_dir), parse_cid(card_cid)))
     try:
         access = json.loads(data)["access"]
     except (ValueError, KeyError, TypeError):
