@@ -237,13 +237,16 @@ def inspect_command(cid: str, as_json: bool) -> None:
 @click.option("--access", "with_access", is_flag=True,
               help="Also serve private assets to licence holders at /access/v1 (needs --rpc, --market, a keystore).")
 @click.option("--rpc", envvar="CIDHUB_RPC_URL", metavar="URL", help="JSON-RPC of the chain [default: $CIDHUB_RPC_URL].")
-@click.option("--market", envvar="CIDHUB_MARKET", metavar="ADDRESS", help="Marketplace address [default: $CIDHUB_MARKET].")
+@click.option("--market", envvar="CIDHUB_MARKET", metavar="ADDRESS",
+              help="Marketplace address [default: $CIDHUB_MARKET].")
 @click.option("--keystore", "keystore_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Data-key keystore [default: $CIDHUB_KEYSTORE_DIR or ~/.cidhub/keystore].")
 @click.option("--master-keyfile", type=click.Path(dir_okay=False, path_type=Path),
               help="Keystore master key file, mode 0600 [default: $CIDHUB_ACCESS_MASTER_KEY].")
-@click.option("--public-url", metavar="URL", help="Base URL users reach (SIWE domain and URI) [default: the bound address].")
-@click.option("--session-ttl", default=900, show_default=True, type=click.IntRange(min=10), help="Session lifetime (s).")
+@click.option("--public-url", metavar="URL",
+              help="Base URL users reach (SIWE domain and URI) [default: the bound address].")
+@click.option("--session-ttl", default=900, show_default=True, type=click.IntRange(min=10),
+              help="Session lifetime (s).")
 @_user_errors
 def node_command(host: str, port: int, data_dir: Path | None, allow_remote: bool, api_token_env: str | None,
                  origins: tuple[str, ...], with_access: bool, rpc: str | None, market: str | None,
@@ -281,8 +284,8 @@ def node_command(host: str, port: int, data_dir: Path | None, allow_remote: bool
     click.echo(f"Gateway  {node.url}/ipfs/<cid>   (?format=raw | ?format=car)", err=True)
     if with_access:
         signin = node.service.signin
-        click.echo(f"Access   {node.access_url}/assets/<asset>   (SIWE domain {signin.domain}, chain {signin.chain_id}, "
-                   f"{len(node.service.keystore.asset_ids())} data keys)", err=True)
+        click.echo(f"Access   {node.access_url}/assets/<asset>   (SIWE domain {signin.domain}, "
+                   f"chain {signin.chain_id}, {len(node.service.keystore.asset_ids())} data keys)", err=True)
     try:
         node.server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:

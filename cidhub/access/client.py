@@ -27,7 +27,7 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -82,17 +82,19 @@ class DownloadResult:
 
 
 def _iso(ts: datetime) -> str:
-    return ts.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return ts.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+SIGN_IN_STATEMENT = "Sign in to read the cidhub assets you hold a licence for."
 
 
 def build_message(*, address: str, domain: str, uri: str, chain_id: int, nonce: str, issued_at: datetime | None = None,
-                  ttl: float = 300.0, statement: str | None = "Sign in to read the cidhub assets you hold a licence for."
-                  ) -> str:
+                  ttl: float = 300.0, statement: str | None = SIGN_IN_STATEMENT) -> str:
     """An EIP-4361 message (text), through the ``siwe`` library's own serializer."""
     from siwe import SiweMessage
     from web3 import Web3
 
-    issued = issued_at or datetime.now(timezone.utc)
+    issued = issued_at or datetime.now(UTC)
     message = SiweMessage(domain=domain, address=Web3.to_checksum_address(address), uri=uri, version="1",
                           chain_id=chain_id, issued_at=_iso(issued), nonce=nonce, statement=statement,
                           expiration_time=_iso(issued + timedelta(seconds=ttl)))

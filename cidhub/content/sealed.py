@@ -54,7 +54,8 @@ __all__ = [
 ]
 
 SCHEME: Final = "cidhub-sealed-v1"
-SCHEME_DESCRIPTION: Final = "AES-256-GCM STREAM (HKDF-SHA256 keys, 1 MiB chunks, counter and last-chunk flag in the nonce)"
+SCHEME_DESCRIPTION: Final = ("AES-256-GCM STREAM (HKDF-SHA256 keys, 1 MiB chunks, counter and last-chunk flag "
+                              "in the nonce)")
 MAGIC: Final = SCHEME.encode()
 CHUNK_SIZE: Final = 1 << 20
 TAG_SIZE: Final = 16
@@ -324,7 +325,7 @@ class Opener:
         first, last, offset, length = self.ciphertext_range(start, end)
         pieces = _exact_pieces(read(offset, length),
                                [h.chunk_plain_length(i) + TAG_SIZE for i in range(first, last + 1)])
-        for index, sealed in zip(range(first, last + 1), pieces):
+        for index, sealed in zip(range(first, last + 1), pieces, strict=True):
             plain = self.decrypt_chunk(index, sealed)
             base = index * h.chunk_size
             lo, hi = max(start - base, 0), min(end - base, len(plain))

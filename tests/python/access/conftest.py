@@ -105,7 +105,8 @@ def private_asset(access_dir, access_store, keystore, access_node, registry, mar
     plaintext = os.urandom(PLAINTEXT_SIZE)
     path = access_dir / "model.safetensors"
     path.write_bytes(plaintext)
-    request = PublishRequest(path, kind=Kind.MODEL, private=True, access_endpoint=access_node.access_url, name="tiny model")
+    request = PublishRequest(path, kind=Kind.MODEL, private=True, access_endpoint=access_node.access_url,
+                             name="tiny model")
     result = publish(request, registry, creator, access_store, keystore=keystore)
     offer = create_offer(market, registry, creator, result.asset_id, token=ETH, price=PRICE)
     timed = create_offer(market, registry, creator, result.asset_id, token=ETH, price=PRICE, duration=3_600)

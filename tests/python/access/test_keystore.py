@@ -9,8 +9,8 @@ import os
 import pytest
 
 from cidhub.content.keystore import (
-    KeystoreError,
     Keystore,
+    KeystoreError,
     MissingKeyError,
     WrongMasterKeyError,
     load_master_key,

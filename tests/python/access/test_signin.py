@@ -3,7 +3,7 @@ domain, URI and chain id, expiry, wrong signer, and sessions that end."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -90,7 +90,7 @@ def test_login__a_used_up_nonce_stays_used_after_a_refusal(client_for, signer):
 
 def test_login__expired_message__401(client_for, signer):
     client = client_for(signer)
-    issued = datetime.now(timezone.utc) - timedelta(seconds=120)
+    issued = datetime.now(UTC) - timedelta(seconds=120)
     message = _message(client, signer, issued_at=issued, ttl=60)
     assert _refused(client, message, sign_text(signer, message))["error"] == "expired"
 

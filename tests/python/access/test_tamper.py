@@ -32,7 +32,8 @@ MUTATIONS = {
     "bit flipped in chunk 1": lambda s: _flip(s, HEADER_SIZE + SEALED_CHUNK + 100),
     "bit flipped in the header": lambda s: _flip(s, HEADER_SIZE - 3),
     "last chunk dropped": lambda s: s[:HEADER_SIZE + 2 * SEALED_CHUNK],
-    "chunks 0 and 1 swapped": lambda s: s[:HEADER_SIZE] + _chunk(s, 1) + _chunk(s, 0) + s[HEADER_SIZE + 2 * SEALED_CHUNK:],
+    "chunks 0 and 1 swapped":
+        lambda s: s[:HEADER_SIZE] + _chunk(s, 1) + _chunk(s, 0) + s[HEADER_SIZE + 2 * SEALED_CHUNK:],
     "tail cut": lambda s: s[:-7],
 }
 
