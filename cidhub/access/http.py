@@ -106,7 +106,7 @@ def start_access_node(
         node.server.server_close()
         raise ValueError(f"public URL {public_url!r} must be http(s)://host[:port]")
     signin = SignIn(domain=parts.netloc, uri=base + API_PREFIX, chain_id=oracle.chain_id,
-                    provider=getattr(oracle.w3, "provider", None), clock=clock, session_ttl=session_ttl,
+                    provider=oracle.provider, clock=clock, session_ttl=session_ttl,
                     nonce_ttl=nonce_ttl)
     node.service = AccessService(store, keystore, oracle, signin)
     node.server.access = node.service  # type: ignore[attr-defined]

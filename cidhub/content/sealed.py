@@ -332,46 +332,33 @@ class Opener:
             yield plain if (lo == 0 and hi == len(plain)) else plain[lo:hi]
 
 
-def _exact_pieces(stream: Iterable[bytes], sizes: list[int]) -> Iterator[bytes]:
-    """Regroup a stream of byte pieces into pieces of exactly ``sizes``; a short stream raises."""
+def _exact_pieces(stream: Iterable[bytes], sizes: list[int]) -> Iterator[bytes | memoryview]:
+    """Regroup a stream of byte pieces into pieces of exactly ``sizes``; a short stream raises.
+
+    A piece that spans input pieces is assembled in one reused buffer and handed out as a view
+    that is valid until the next one is asked for (the caller decrypts it at once): a fresh
+    1 MiB allocation per chunk costs more than the decryption itself.
+    """
     it = iter(stream)
-    pending: list[memoryview] = []
-    have = 0
+    scratch = bytearray(max(sizes, default=0))
+    pending = memoryview(b"")
     for want in sizes:
+        if len(pending) >= want:
+            out, pending = pending[:want], pending[want:]
+            yield out
+            continue
+        view = memoryview(scratch)[:want]
+        have = len(pending)
+        view[:have] = pending
         while have < want:
             piece = next(it, None)
             if piece is None:
                 raise SealedAuthError("the sealed content ended early: truncated")
-            if piece:
-                pending.append(memoryview(piece))
-                have += len(piece)
-        if len(pending) == 1 and len(pending[0]) == want:
-            out = _as_bytes(pending.pop())
-            have = 0
-        else:
-            parts: list[memoryview] = []
-            need = want
-            while need:
-                head = pending[0]
-                if len(head) <= need:
-                    parts.append(head)
-                    need -= len(head)
-                    pending.pop(0)
-                else:
-                    parts.append(head[:need])
-                    pending[0] = head[need:]
-                    need = 0
-            out = b"".join(parts)
-            have -= want
-        yield out
-
-
-def _as_bytes(view: memoryview) -> bytes:
-    """The bytes behind ``view`` without a copy when it spans a whole ``bytes`` object."""
-    obj = view.obj
-    if isinstance(obj, bytes) and len(obj) == len(view):
-        return obj
-    return view.tobytes()
+            take = min(len(piece), want - have)
+            view[have:have + take] = memoryview(piece)[:take]
+            have += take
+            pending = memoryview(piece)[take:]
+        yield view
 
 
 def open_bytes(key: bytes, sealed: bytes) -> bytes:
