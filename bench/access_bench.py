@@ -251,7 +251,8 @@ def main() -> None:
                 "whole_mib_median_ms": round(statistics.median(wholes) * 1000, 2),
                 "goal_ms": 50,
             },
-            "publish_seconds": {"public_prepare": round(t_public, 2), "private_seal_store_register": round(t_private, 2)},
+            "publish_seconds": {"public_prepare": round(t_public, 2),
+                                "private_seal_store_register": round(t_private, 2)},
         }
         report["meets_goals"] = {
             "ratio": report["throughput"]["ratio_best"] >= 0.8,
