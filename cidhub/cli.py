@@ -247,11 +247,14 @@ def inspect_command(cid: str, as_json: bool) -> None:
               help="Base URL users reach (SIWE domain and URI) [default: the bound address].")
 @click.option("--session-ttl", default=900, show_default=True, type=click.IntRange(min=10),
               help="Session lifetime (s).")
+@click.option("--licence-block", default="latest", show_default=True,
+              type=click.Choice(["latest", "safe", "finalized"]),
+              help="Block tag has_access is read at (safe/finalized: purchases count once they cannot be reorged).")
 @_user_errors
 def node_command(host: str, port: int, data_dir: Path | None, allow_remote: bool, api_token_env: str | None,
                  origins: tuple[str, ...], with_access: bool, rpc: str | None, market: str | None,
                  keystore_dir: Path | None, master_keyfile: Path | None, public_url: str | None,
-                 session_ttl: int) -> None:
+                 session_ttl: int, licence_block: str) -> None:
     """Run the embedded IPFS node: Kubo RPC subset at /api/v0/, Trustless Gateway at /ipfs/.
 
     With --access, also the access service for private assets at /access/v1.
@@ -274,7 +277,7 @@ def node_command(host: str, port: int, data_dir: Path | None, allow_remote: bool
         if not rpc or not market:
             _fail("--access needs the chain: --rpc URL (or $CIDHUB_RPC_URL) and --market ADDRESS (or $CIDHUB_MARKET)")
         keystore = Keystore(keystore_dir or default_keystore_dir(), load_master_key(master_keyfile))
-        oracle = LicenceOracle.connect(str(rpc), str(market))
+        oracle = LicenceOracle.connect(str(rpc), str(market), block=licence_block)
         node = start_access_node(store, keystore, oracle, host=host, port=port, public_url=public_url,
                                  session_ttl=float(session_ttl), start=False, **node_kwargs)
     else:

@@ -63,15 +63,23 @@ def _word(value: int) -> str:
 
 
 class LicenceOracle:
-    """``has_access`` on one Marketplace, asked over the JSON-RPC at ``rpc_url``."""
+    """``has_access`` on one Marketplace, asked over the JSON-RPC at ``rpc_url``.
 
-    def __init__(self, rpc_url: str, market_address: str, *, timeout: float = 10.0) -> None:
+    ``block`` is the block tag the decision is read at: ``latest`` (default: a purchase counts as
+    soon as it is mined), or ``safe`` / ``finalized`` on chains with reorgs, where a purchase then
+    counts only once it cannot be undone.
+    """
+
+    def __init__(self, rpc_url: str, market_address: str, *, timeout: float = 10.0, block: str = "latest") -> None:
         import requests
         from eth_utils import to_checksum_address
 
         self.rpc_url = rpc_url
         self.market_address = to_checksum_address(market_address)
         self.timeout = timeout
+        if block not in ("latest", "safe", "finalized"):
+            raise ValueError(f"block tag {block!r}: use latest, safe or finalized")
+        self.block = block
         self._http = requests.Session()
         self._ids = itertools.count(1)
         self._lock = threading.Lock()  # one session, many server threads
@@ -79,8 +87,9 @@ class LicenceOracle:
         self._chain_id: int | None = None
 
     @classmethod
-    def connect(cls, rpc_url: str, market_address: str, *, timeout: float = 10.0) -> LicenceOracle:
-        return cls(rpc_url, market_address, timeout=timeout)
+    def connect(cls, rpc_url: str, market_address: str, *, timeout: float = 10.0, block: str = "latest"
+                ) -> LicenceOracle:
+        return cls(rpc_url, market_address, timeout=timeout, block=block)
 
     @property
     def provider(self) -> Any:
@@ -120,15 +129,15 @@ class LicenceOracle:
     # ---- the check
 
     def check(self, asset_id: int, account: str) -> LicenceCheck:
-        """Whether ``account`` has access to ``asset_id`` now (latest block), and if not, why."""
+        """Whether ``account`` has access to ``asset_id`` now (at ``self.block``), and if not, why."""
         who = _word(int(account, 16))
         try:
-            # The decision: one eth_call at the latest block. Nothing is cached between requests.
-            answer = self._call(self.market_address, _HAS_ACCESS + _word(asset_id) + who, "latest")
+            # The decision: one eth_call per request. Nothing is cached between requests.
+            answer = self._call(self.market_address, _HAS_ACCESS + _word(asset_id) + who, self.block)
             if int.from_bytes(answer, "big"):
                 return LicenceCheck(True, "licensed")
             # Refused: say why, from one block.
-            block = self._rpc("eth_getBlockByNumber", ["latest", False])
+            block = self._rpc("eth_getBlockByNumber", [self.block, False])
             number, timestamp = int(block["number"], 16), int(block["timestamp"], 16)
             at = hex(number)
             if self._registry is None:
