@@ -114,3 +114,24 @@ def test_erc1271_wallet__signed_by_a_stranger__401(private_asset, wallet, attack
     with pytest.raises(SignInRefusedError) as refused:
         client_for(WalletSigner(wallet.address, Account.from_key(attacker.private_key))).sign_in()
     assert refused.value.body["error"] == "signature"
+
+
+def test_get__chain_unreachable__503_refused_not_guessed(private_asset, access_node, client_for, buyer, buyer_key,
+                                                         buy_licence, monkeypatch):
+    from cidhub.access.client import AccessError
+    from cidhub.chain.licences import LicenceOracle
+
+    buy_licence(buyer, private_asset.offer_id)
+    client = client_for(buyer_key)
+    client.sign_in()
+    dead = LicenceOracle("http://127.0.0.1:9", access_node.service.oracle.market_address, timeout=2)
+    monkeypatch.setattr(access_node.service, "oracle", dead)
+    with pytest.raises(AccessError) as refused:
+        client.read(_asset(private_asset), 0, 10)
+    assert refused.value.status == 503 and refused.value.body["error"] == "chain_unavailable"
+
+
+def test_get__unknown_asset__403_unknown(access_node, client_for, buyer_key):
+    with pytest.raises(AccessDeniedError) as refused:
+        client_for(buyer_key).read("0x" + "ab" * 32, 0, 10)
+    assert refused.value.reason == "unknown asset"
