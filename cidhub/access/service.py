@@ -226,7 +226,8 @@ class AccessService:
         if method == "HEAD" or start == end:
             return AccessResponse(status, base, iter(()), end - start)
         store = self.store
-        body = opener.open_range(lambda off, n: dagread.iter_file(store, cid, off, n), start, end)
+        # Each piece is written to the socket before the next is decrypted: one buffer serves them all.
+        body = opener.open_range(lambda off, n: dagread.iter_file(store, cid, off, n), start, end, reuse_buffer=True)
         try:
             first = next(body)  # fail before the headers if the first chunk does not authenticate
         except BlockNotFoundError as exc:

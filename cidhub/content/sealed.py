@@ -287,16 +287,25 @@ class Opener:
         self.header = SealedHeader(chunk_size, salt, prefix, size, sha)
         self._aead = AESGCM(_derive(key, salt, b"payload"))
 
-    def decrypt_chunk(self, index: int, sealed: bytes | memoryview) -> bytes:
-        """Authenticate and decrypt chunk ``index``; its position and finality are checked by the tag."""
+    def decrypt_chunk(self, index: int, sealed: bytes | memoryview, into: bytearray | None = None
+                      ) -> bytes | memoryview:
+        """Authenticate and decrypt chunk ``index``; its position and finality are checked by the tag.
+
+        With ``into`` (at least a chunk long) the plaintext is written there and a view of it returned.
+        """
         h = self.header
         if not 0 <= index < h.chunk_count:
             raise SealedError(f"chunk {index} does not exist (the content has {h.chunk_count})")
         if len(sealed) != h.chunk_plain_length(index) + TAG_SIZE:
             raise SealedAuthError(f"chunk {index} of {h.chunk_count} has {len(sealed)} bytes, expected "
                                   f"{h.chunk_plain_length(index) + TAG_SIZE}: the ciphertext was truncated or extended")
+        nonce = _nonce(h.nonce_prefix, index, index == h.chunk_count - 1)
         try:
-            return self._aead.decrypt(_nonce(h.nonce_prefix, index, index == h.chunk_count - 1), sealed, None)
+            if into is None:
+                return self._aead.decrypt(nonce, sealed, None)
+            out = memoryview(into)[:len(sealed) - TAG_SIZE]
+            self._aead.decrypt_into(nonce, sealed, None, out)
+            return out
         except InvalidTag:
             raise SealedAuthError(f"chunk {index} of {h.chunk_count} failed authentication: the ciphertext was "
                                   "altered, reordered or spliced (nothing from it was released)") from None
@@ -311,12 +320,14 @@ class Opener:
         stop = h.chunk_offset(last) + h.chunk_plain_length(last) + TAG_SIZE
         return first, last, offset, stop - offset
 
-    def open_range(self, read: Callable[[int, int], Iterable[bytes]], start: int = 0, end: int | None = None
-                   ) -> Iterator[bytes]:
+    def open_range(self, read: Callable[[int, int], Iterable[bytes]], start: int = 0, end: int | None = None,
+                   *, reuse_buffer: bool = False) -> Iterator[bytes | memoryview]:
         """The plaintext bytes ``[start, end)``, decrypting only the chunks they touch.
 
         ``read(offset, length)`` returns the sealed file's bytes in that range, in pieces of any
         size. A chunk is released only after its tag verified; a short read is an error.
+        ``reuse_buffer``: every piece is a view into one buffer, valid until the next piece is
+        asked for (for a consumer that writes each piece out at once, like an HTTP response).
         """
         h = self.header
         end = h.plaintext_size if end is None else end
@@ -325,8 +336,9 @@ class Opener:
         first, last, offset, length = self.ciphertext_range(start, end)
         pieces = _exact_pieces(read(offset, length),
                                [h.chunk_plain_length(i) + TAG_SIZE for i in range(first, last + 1)])
+        out = bytearray(h.chunk_size) if reuse_buffer else None
         for index, sealed in zip(range(first, last + 1), pieces, strict=True):
-            plain = self.decrypt_chunk(index, sealed)
+            plain = self.decrypt_chunk(index, sealed, out)
             base = index * h.chunk_size
             lo, hi = max(start - base, 0), min(end - base, len(plain))
             yield plain if (lo == 0 and hi == len(plain)) else plain[lo:hi]

@@ -30,9 +30,9 @@ def decrypted_chunks(monkeypatch):
     seen: list[int] = []
     original = sealed.Opener.decrypt_chunk
 
-    def recording(self, index, data):
+    def recording(self, index, *args):
         seen.append(index)
-        return original(self, index, data)
+        return original(self, index, *args)
 
     monkeypatch.setattr(sealed.Opener, "decrypt_chunk", recording)
     return seen
