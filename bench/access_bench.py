@@ -18,7 +18,9 @@ What happens:
   plaintext is hashed once at the end of the run to check it).
 * ``throughput``: MiB/s, best and median of the rounds; ``ratio`` = private / public (goal >= 0.8).
 * ``memory``: the node process's resident set before the first private download (after a
-  warm-up request) and its peak (``VmHWM``) after all private downloads; growth goal <= 64 MiB.
+  warm-up request, when its peak ``VmHWM`` is reset), its peak after the first private download
+  (before any public one), and the highest RSS sampled every 10 ms during all private downloads;
+  growth goal <= 64 MiB.
 * ``ttfb``: time to the first body byte of ``Range: bytes=<size - 1 MiB>-`` (the last 1 MiB) with a
   live session over a kept-alive connection, ``--ttfb`` times (goal: median <= 50 ms on loopback);
   each one makes the node ask the chain, read the keystore, read the header and decrypt the last
@@ -87,6 +89,35 @@ def start_node(data_dir: Path, keystore: Path, rpc: str, market: str, master_key
     # Keep draining stderr so a chatty server never blocks on a full pipe.
     threading.Thread(target=lambda: [None for _ in proc.stderr], daemon=True).start()  # type: ignore[union-attr]
     return proc, gateway, access
+
+
+def reset_peak(pid: int) -> bool:
+    """Reset the process's VmHWM to its current RSS (Linux >= 4.0: write 5 to clear_refs)."""
+    try:
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+class RssSampler:
+    """The highest VmRSS seen every 10 ms while running (a check on VmHWM)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak, self._stop = pid, 0, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.01):
+            self.peak = max(self.peak, rss(self.pid)[0])
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def rss(pid: int) -> tuple[int, int]:
@@ -185,17 +216,22 @@ def main() -> None:
             session.get(private_url, headers={**auth, "Range": "bytes=0-1023"}, timeout=60).raise_for_status()
             session.get(public_url, headers={"Range": "bytes=0-1023"}, timeout=60).raise_for_status()
             rss_before, hwm_before = rss(proc.pid)
+            peak_reset = reset_peak(proc.pid)
 
             private_runs: list[float] = []
             public_runs: list[float] = []
+            sampled_private = 0
             for round_ in range(args.rounds):
                 digest = hashlib.sha256() if round_ == args.rounds - 1 else None
-                n, seconds = stream(session, private_url, auth, digest)
+                with RssSampler(proc.pid) as sampler:
+                    n, seconds = stream(session, private_url, auth, digest)
+                sampled_private = max(sampled_private, sampler.peak)
                 assert n == size
                 if digest is not None:
                     assert digest.hexdigest() == expected_sha, "private download does not match the plaintext"
                 private_runs.append(seconds)
-                _, hwm_private = rss(proc.pid)
+                if round_ == 0:
+                    _, hwm_private = rss(proc.pid)  # before any public download: the private path's own peak
                 n, seconds = stream(session, public_url, {})
                 assert n == size
                 public_runs.append(seconds)
@@ -236,12 +272,16 @@ def main() -> None:
                 "rss_before_mib": round(rss_before / MiB, 1),
                 "peak_rss_during_private_downloads_mib": round(hwm_private / MiB, 1),
                 "growth_mib": round(growth / MiB, 1),
+                "sampled_peak_rss_during_private_downloads_mib": round(sampled_private / MiB, 1),
+                "sampled_growth_mib": round((sampled_private - rss_before) / MiB, 1),
                 "peak_rss_whole_run_mib": round(hwm_after / MiB, 1),
                 "rss_after_mib": round(rss_after / MiB, 1),
                 "goal_growth_mib": 64,
-                "note": "node process (gateway + access service), VmHWM after the private downloads minus VmRSS "
-                        "after warm-up; the high-water mark before warm-up was "
-                        f"{round(hwm_before / MiB, 1)} MiB",
+                "note": "node process (gateway + access service): VmHWM after the first private download "
+                        "(peak reset to the current RSS after warm-up: "
+                        f"{'yes' if peak_reset else 'no, so it includes start-up'}) minus VmRSS after warm-up; "
+                        "also the highest VmRSS sampled every 10 ms during all private downloads; the "
+                        f"high-water mark at warm-up was {round(hwm_before / MiB, 1)} MiB",
             },
             "ttfb_last_mib_range": {
                 "requests": args.ttfb,

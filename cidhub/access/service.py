@@ -75,6 +75,9 @@ class AccessService:
         self.store, self.keystore, self.oracle, self.signin = store, keystore, oracle, signin
         self._headers: OrderedDict[str, tuple[int, bytes]] = OrderedDict()
         self._headers_lock = threading.Lock()
+        # Decoded interior DAG nodes of the sealed files (immutable): a range read then costs the
+        # leaves it touches, not the decoding of a 1,024-link node.
+        self._nodes = dagread.NodeCache()
 
     def _sealed_header(self, cid: str) -> tuple[int, bytes]:
         """(size, first HEADER_SIZE bytes) of the sealed file ``cid``, read once per CID.
@@ -227,7 +230,9 @@ class AccessService:
             return AccessResponse(status, base, iter(()), end - start)
         store = self.store
         # Each piece is written to the socket before the next is decrypted: one buffer serves them all.
-        body = opener.open_range(lambda off, n: dagread.iter_file(store, cid, off, n), start, end, reuse_buffer=True)
+        nodes = self._nodes
+        body = opener.open_range(lambda off, n: dagread.iter_file(store, cid, off, n, nodes=nodes), start, end,
+                                 reuse_buffer=True)
         try:
             first = next(body)  # fail before the headers if the first chunk does not authenticate
         except BlockNotFoundError as exc:
