@@ -7,6 +7,8 @@ verified by :meth:`BlockStore.get` as it is read.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -23,7 +25,8 @@ from cidhub.content.unixfs import (
 )
 from cidhub.errors import CidhubError, UnixfsError
 
-__all__ = ["Entry", "NotAFileError", "PathNotFoundError", "stat", "resolve", "iter_file", "list_directory"]
+__all__ = ["Entry", "NotAFileError", "PathNotFoundError", "NodeCache", "stat", "resolve", "iter_file",
+           "list_directory"]
 
 _DAG_PB = 0x70
 _RAW = 0x55
@@ -98,12 +101,69 @@ def resolve(store: BlockStore, root: str | CID, path: str = "") -> Entry:
     return current
 
 
-def iter_file(store: BlockStore, cid: CID, offset: int = 0, length: int | None = None) -> Iterator[bytes]:
+@dataclass(frozen=True, slots=True)
+class _FileNode:
+    """A decoded UnixFS file node: its inline data and its children with their sizes."""
+
+    data: bytes
+    children: tuple[tuple[CID, int], ...]
+
+
+class NodeCache:
+    """Decoded interior nodes of UnixFS files, by CID, least recently used out first.
+
+    For a server answering many range requests on the same large files (the access service):
+    the interior node of a 1 GiB file has 1,024 links and costs more to decode than the 1 MiB
+    leaf a small range reads. Blocks are content-addressed, so a cached node never goes stale;
+    leaves are never cached (they are read, and verified, every time).
+    """
+
+    def __init__(self, max_nodes: int = 1_024) -> None:
+        self.max_nodes = max_nodes
+        self._nodes: OrderedDict[bytes, _FileNode] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: bytes) -> _FileNode | None:
+        with self._lock:
+            node = self._nodes.get(key)
+            if node is not None:
+                self._nodes.move_to_end(key)
+            return node
+
+    def put(self, key: bytes, node: _FileNode) -> None:
+        with self._lock:
+            self._nodes[key] = node
+            while len(self._nodes) > self.max_nodes:
+                self._nodes.popitem(last=False)
+
+
+def _file_node(store: BlockStore, current: CID, data: bytes) -> _FileNode:
+    node = decode_pbnode(data)
+    if node.data is None:
+        raise NotAFileError(f"{current} is a dag-pb node without UnixFS data")
+    fs = decode_unixfs_data(node.data)
+    if fs.type not in (DATA_FILE, DATA_RAW):
+        kind = {DATA_DIRECTORY: "directory", DATA_SYMLINK: "symlink", DATA_HAMT_SHARD: "directory"}.get(fs.type, "node")
+        raise NotAFileError(f"{current} is a {kind}, not a file")
+    if len(fs.blocksizes) != len(node.links):
+        raise UnixfsError(
+            f"{current} has {len(node.links)} links but {len(fs.blocksizes)} blocksizes; not a valid UnixFS file node"
+        )
+    return _FileNode(fs.data or b"", tuple((cid_from_bytes(link.hash), size)
+                                           for link, size in zip(node.links, fs.blocksizes, strict=True)))
+
+
+def iter_file(store: BlockStore, cid: CID, offset: int = 0, length: int | None = None, *,
+              nodes: NodeCache | None = None) -> Iterator[bytes]:
     """The bytes of the UnixFS file ``cid`` in order; ``offset``/``length`` select a range.
 
     Subtrees wholly before ``offset`` are skipped using the ``blocksizes`` in each node, so a
-    range read costs only the blocks it touches.
+    range read costs only the blocks it touches. ``nodes`` keeps decoded interior nodes between
+    calls (see :class:`NodeCache`).
     """
+    if nodes is not None:
+        yield from _iter_file_cached(store, cid, offset, length, nodes)
+        return
     if offset < 0 or (length is not None and length < 0):
         raise ValueError("offset and length must be >= 0")
     end = None if length is None else offset + length
@@ -143,6 +203,42 @@ def iter_file(store: BlockStore, cid: CID, offset: int = 0, length: int | None =
             if pos <= offset:
                 continue  # wholly before the range
             children.append((cid_from_bytes(link.hash), child_start))
+        stack.extend(reversed(children))
+
+
+def _iter_file_cached(store: BlockStore, cid: CID, offset: int, length: int | None, nodes: NodeCache
+                      ) -> Iterator[bytes]:
+    if offset < 0 or (length is not None and length < 0):
+        raise ValueError("offset and length must be >= 0")
+    end = None if length is None else offset + length
+    stack: list[tuple[CID, int]] = [(cid, 0)]
+    while stack:
+        current, start = stack.pop()
+        if end is not None and start >= end:
+            continue
+        if _codec(current) == _RAW:
+            yield from _slice(store.get(current), start, offset, end)
+            continue
+        if _codec(current) != _DAG_PB:
+            raise NotAFileError(f"{current} is not a UnixFS file (codec {current.codec.name})")
+        key = bytes(current)
+        file_node = nodes.get(key)
+        if file_node is None:
+            file_node = _file_node(store, current, store.get(current))
+            nodes.put(key, file_node)
+        pos = start
+        if file_node.data:
+            yield from _slice(file_node.data, pos, offset, end)
+            pos += len(file_node.data)
+        children: list[tuple[CID, int]] = []
+        for child, size in file_node.children:
+            child_start = pos
+            pos += size
+            if pos <= offset:
+                continue
+            if end is not None and child_start >= end:
+                break
+            children.append((child, child_start))
         stack.extend(reversed(children))
 
 
