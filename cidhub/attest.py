@@ -339,9 +339,24 @@ def limbs(value: int) -> tuple[int, int]:
     return value >> 128, value & _LIMB
 
 
-def zk_instances(job: Job, extra: Sequence[int] = ()) -> list[int]:
-    """The public inputs ZkVerifierAdapter requires: model, datasets, params, output, then the circuit's own."""
-    keys = [job.model_id, *job.dataset_ids, job.params_key, job.output_id]
+ZK_JOB_BINDING_TYPE = "ZkJobBinding(uint256 chainId,address adapter,bytes32 jobHash)"
+ZK_JOB_BINDING_TYPEHASH = keccak(text=ZK_JOB_BINDING_TYPE)
+
+
+def zk_job_binding(job: Job, chain_id: int) -> bytes:
+    """The value that ties a zk proof to exactly this job on this chain and adapter (``job.verifier``):
+    keccak256(abi.encode(ZK_JOB_BINDING_TYPEHASH, chainId, adapter, jobHash)), as ZkVerifierAdapter's
+    ``job_binding`` computes it. The job hash covers every term (owner, shares, licence, royalty,
+    metadata, consumer...), so a proof made for one job cannot accept a copy with any field changed."""
+    return keccak(abi_encode(["bytes32", "uint256", "address", "bytes32"],
+                             [ZK_JOB_BINDING_TYPEHASH, chain_id, job.verifier, job.struct_hash()]))
+
+
+def zk_instances(job: Job, chain_id: int, extra: Sequence[int] = ()) -> list[int]:
+    """The public inputs ZkVerifierAdapter requires, as 128-bit limbs (hi, lo): the job binding
+    (:func:`zk_job_binding`), the model, each dataset, the params and the output, then the circuit's own."""
+    keys = [int.from_bytes(zk_job_binding(job, chain_id), "big"), job.model_id, *job.dataset_ids, job.params_key,
+            job.output_id]
     return [limb for key in keys for limb in limbs(key)] + list(extra)
 
 

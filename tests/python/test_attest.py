@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from eth_abi import encode as abi_encode
 from eth_account import Account
+from eth_utils import keccak
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cidhub.attest import (AttestError, Job, JOB_TYPEHASH, build_job, encode_zk_proof, job_document, job_hash_eip712,
                            limbs, load_job_document, pack_signed_proof, read_content, reproduce, run_job, sign_attestation, sign_job,
-                           unpack_signed_proof, zk_instances)
+                           unpack_signed_proof, zk_instances, zk_job_binding)
 from cidhub.cid import make_cid
 from cidhub.compute import ComputeError, ScoreParams, score
 from cidhub.registry import asset_id_for
@@ -220,13 +223,28 @@ def test_sign_job__recoverable_low_s():
 def test_zk_instances__limbs_in_documented_order():
     job = _job(dataset_ids=[7, 2**200 + 9], dataset_shares_bps=[100, 100])
 
-    values = zk_instances(job, extra=[42])
+    values = zk_instances(job, 31_337, extra=[42])
 
-    keys = [5, 7, 2**200 + 9, job.params_key, job.output_id]
+    binding = keccak(abi_encode(["bytes32", "uint256", "address", "bytes32"], [
+        keccak(text="ZkJobBinding(uint256 chainId,address adapter,bytes32 jobHash)"), 31_337, job.verifier,
+        job.struct_hash()]))
+    assert zk_job_binding(job, 31_337) == binding
+    keys = [int.from_bytes(binding, "big"), 5, 7, 2**200 + 9, job.params_key, job.output_id]
     assert values == [x for k in keys for x in (k >> 128, k & (2**128 - 1))] + [42]
     assert all(v < 2**128 for v in values)
     assert limbs(2**255) == (2**127, 0)
     assert encode_zk_proof(b"\x01", [1, 2])[:32] == (64).to_bytes(32, "big")
+
+
+@pytest.mark.parametrize("change", [
+    {"owner": "0x" + "5e" * 20}, {"model_share_bps": 100}, {"dataset_shares_bps": (100,)}, {"licence_id": 9},
+    {"royalty_bps": 250}, {"consumer": "0x" + "c0" * 20}, {"verifier": "0x" + "ad" * 20},
+])
+def test_zk_job_binding__any_term_changed__other_binding(change):
+    job = _job()
+
+    assert zk_job_binding(replace(job, **change), 1) != zk_job_binding(job, 1)
+    assert zk_job_binding(job, 2) != zk_job_binding(job, 1)
 
 
 # ---------------------------------------------------------------------------- running and checking jobs
