@@ -17,9 +17,9 @@ from typing import Any, Sequence
 
 from eth_utils import to_checksum_address
 
-from cidhub.attest import (AttestError, Job, SignedAttestation, encode_zk_proof, format_id, sign_attestation,
-                           zk_instances, ZERO_ADDRESS)
-from cidhub.cid import cid_from_bytes, cid_to_bytes
+from cidhub.attest import (AttestError, Job, SignedAttestation, chain_cid, encode_zk_proof, format_id,
+                           sign_attestation, zk_instances, ZERO_ADDRESS)
+from cidhub.errors import CidError
 from cidhub.provenance import parents_of
 from cidhub.registry import AssetRecord
 
@@ -185,9 +185,13 @@ class AttestContracts:
         from ape.exceptions import ContractLogicError
 
         try:
-            return cid_from_bytes(bytes(self.registry.cid_of(asset_id)))
+            raw = bytes(self.registry.cid_of(asset_id))
         except ContractLogicError:
             raise AttestError(f"asset {format_id(asset_id)} is not registered") from None
+        try:
+            return chain_cid(raw)  # any codes the registry took, known to multiformats or not
+        except CidError as exc:
+            raise AttestError(f"asset {format_id(asset_id)} has a CID cidhub cannot parse: {exc}") from None
 
 
 def _reason(exc: Exception) -> str:
@@ -411,9 +415,12 @@ def job_from_acceptance(contracts: AttestContracts, event: Any) -> Job:
     (mint,) = [t for t in receipt.decode_logs(registry.Transfer) if t.token_id == event.result_id]
     notified = [n for n in receipt.decode_logs(contracts.hub.ConsumerNotified) if bytes(n.job_hash) == bytes(event.job_hash)]
     record = AssetRecord.unpack(registered.record)
-    output = record.content_cid(event.result_id)
+    try:
+        output = record.content_cid(event.result_id)
+    except CidError:  # a codec outside the multicodec table: the registry prints it
+        output = None
     if output is None:  # not a sha2-256 CID: the registry stores it
-        output = cid_from_bytes(bytes(registry.cid_of(event.result_id)))
+        output = contracts.content_cid_of(event.result_id)
     parents, shares = list(provenance.parents), list(provenance.shares_bps)
     job = Job.build(model_id=parents[0], dataset_ids=parents[1:], model_share_bps=shares[0],
                     dataset_shares_bps=shares[1:], params_cid=bytes(event.params_cid), output_cid=output,

@@ -4,7 +4,7 @@
     ape run attest submit JOB --account A [--attester TEST::N]     signed: re-run, sign, submit
                                                                     optimistic: claim with the bond
                                                                     zk: --proof proof.json (zkProof, instances)
-    ape run attest challenge JOB --account A                        only if the claim does not reproduce (or --force)
+    ape run attest challenge JOB --account A                        only if the claim does not hold (or --force)
     ape run attest finalize JOB --account A                         after the window: bond back, result registered
     ape run attest resolve JOB --upheld|--rejected --account A      the arbiter's ruling
     ape run attest withdraw --account A                             bonds and winnings
@@ -203,7 +203,12 @@ def zk_inputs_cmd(job_ref, as_json):
 @_data_dir_option
 @_json_option
 def challenge_cmd(job_ref, account, force, data_dir, as_json):
-    """Challenge an optimistic claim, after re-running it: only a claim that does not hold."""
+    """Challenge an optimistic claim, after re-running it: only a claim that does not hold.
+
+    That includes a claim no run can reproduce (an input that is not a file cidhub can read, such as a
+    params CID with a codec outside the multicodec table): its output cannot be right. A claim that
+    cannot be checked *here* (content missing from the local store) needs --force.
+    """
     machine_output(as_json)
     try:
         contracts = AttestContracts.load()
