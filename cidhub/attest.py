@@ -16,13 +16,21 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Iterable, Sequence, Union
+from typing import Any, Callable, Iterable, Sequence
 
 from eth_abi import encode as abi_encode
 from eth_utils import keccak, to_checksum_address
 from multiformats import CID
 
-from cidhub.cid import DAG_PB, RAW, ChainCid, cid_to_bytes, format_cid, parse_chain_cid, parse_cid
+from cidhub.cid import (
+    DAG_PB,
+    RAW,
+    ChainCid,
+    cid_to_bytes,
+    format_cid,
+    parse_chain_cid,
+    parse_cid,
+)
 from cidhub.compute import OUTPUT_FORMAT, ComputeError, ScoreParams, describe, score
 from cidhub.errors import CidError, CidhubError, StoreError
 from cidhub.registry import MAX_ROYALTY_BPS, asset_id_for
@@ -93,7 +101,7 @@ def _address(value: str, what: str) -> str:
 
 #: A job's CID: a ``multiformats.CID`` when its codes are in the multicodec table (and usable
 #: here), else a :class:`~cidhub.cid.ChainCid`: the contracts take any codes, so must cidhub.
-JobCid = Union[CID, ChainCid]
+JobCid = CID | ChainCid
 
 
 def chain_cid(value: CID | ChainCid | str | bytes) -> JobCid:
@@ -393,8 +401,8 @@ def encode_zk_proof(zk_proof: bytes, instances: Sequence[int]) -> bytes:
 
 def read_content(store: BlockStore, cid: CID | str) -> bytes:
     """A file's bytes from the local block store, every block verified as it is read."""
-    from cidhub.node.dagread import iter_file
     from cidhub.errors import BlockNotFoundError
+    from cidhub.node.dagread import iter_file
 
     parsed = parse_cid(cid)
     try:

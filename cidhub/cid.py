@@ -390,7 +390,7 @@ class ChainCid:
     base58btc for v0), the same strings ``CID`` prints for the CIDs it knows.
     """
 
-    __slots__ = ("raw", "version", "codec", "hash_code", "digest", "multihash_start")
+    __slots__ = ("codec", "digest", "hash_code", "multihash_start", "raw", "version")
 
     def __init__(self, raw: bytes, version: int, codec: int, hash_code: int, digest: bytes, multihash_start: int):
         self.raw, self.version, self.codec, self.hash_code = raw, version, codec, hash_code

@@ -190,7 +190,11 @@ def deploy_suite(project: Any, deployer: Any, *, curator: str | None = None, reg
     deployer). ``hand_over=False`` leaves the deployer admin with the working roles it was given
     (the demo does the hand-over later with :func:`cidhub.governance.hand_over`).
     """
-    from cidhub.attest_chain import AttestationSetup, check_arbiter_timing, deploy_attestations
+    from cidhub.attest_chain import (
+        AttestationSetup,
+        check_arbiter_timing,
+        deploy_attestations,
+    )
     from cidhub.governance import GovernanceConfig, deploy_dao
     from cidhub.governance import hand_over as hand_over_levers
 

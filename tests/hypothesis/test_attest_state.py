@@ -34,6 +34,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 import pytest
+from eth_account import Account
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -44,8 +45,6 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-
-from eth_account import Account
 
 from cidhub.attest import Job, sign_job
 from cidhub.cid import RAW, cid_to_bytes, make_cid
