@@ -156,6 +156,22 @@ def test_reserved_output__after_the_claim_is_rejected__others_may_register(hub, 
     assert registry.ownerOf(job.output_id) == attacker.address
 
 
+def test_reserved_output__copy_proved_through_zk_during_the_window__refused_then_accepted_after_rejection(
+        hub, registry, optimistic, zk_adapter, make_job, zk_model, chain, creator, attacker, dao, other):
+    job = make_job(model_id=zk_model, verifier=optimistic.address)
+    optimistic.claim(job.as_args(), value=BOND, sender=creator)
+    copy = dataclasses.replace(job, owner=attacker.address, verifier=zk_adapter.address)
+    values = zk_instances(copy, chain.chain_id)
+
+    with ape.reverts("attest: output reserved by a pending claim"):
+        zk_adapter.prove_and_submit(copy.as_args(), zk_test_proof(values), values, sender=attacker)
+    optimistic.challenge(job.struct_hash(), value=BOND, sender=other)
+    optimistic.resolve(job.struct_hash(), False, sender=dao)
+    zk_adapter.prove_and_submit(copy.as_args(), zk_test_proof(values), values, sender=attacker)
+
+    assert registry.ownerOf(job.output_id) == attacker.address
+
+
 def test_reserved_output__claimed_job_accepted__reservation_cleared(hub, registry, optimistic, claim, chain, buyer,
                                                                     attacker):
     job, job_hash, _ = claim()
