@@ -12,21 +12,68 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cidhub.chain.deployment import DAO_CONTRACT, SUITE_ROLES, ContractRecord, Deployment, git_commit, role_holders
-from cidhub.chain.governance import GovernanceConfig, deploy_dao
+from cidhub.chain.deployment import (
+    DAO_CONTRACT,
+    SUITE_ROLES,
+    ContractRecord,
+    Deployment,
+    DeploymentError,
+    git_commit,
+    role_holders,
+)
+from cidhub.chain.governance import DAO_REACTION_TIME, GovernanceConfig, dao_decision_time, deploy_dao
 from cidhub.chain.governance import hand_over as hand_over_levers
+
+# OptimisticVerifier's bounds on the arbiter's resolution timeout.
+MIN_RESOLUTION_TIMEOUT = 86_400
+MAX_RESOLUTION_TIMEOUT = 90 * 86_400
 
 
 @dataclass
 class AttestationSetup:
-    """Parameters of the attestation contracts; working roles besides the DAO are optional."""
+    """Parameters of the attestation contracts; working roles besides the DAO are optional.
+
+    The resolution timeout is how long the arbiter has to rule on a challenged claim. The DAO's
+    timelock is always an arbiter, and a DAO ruling takes the governor's voting delay + voting
+    period + the timelock delay (8 days with the defaults) plus time to notice the challenge and
+    propose the ruling: the default, 14 days, leaves 6 days for that. :func:`check_arbiter_timing`
+    refuses settings under which the DAO could not rule in time.
+    """
 
     claim_bond: int = 10**17
     challenge_window: int = 86_400
-    resolution_timeout: int = 7 * 86_400
+    resolution_timeout: int = 14 * 86_400
     attesters: Sequence[str] = ()
     arbiter: str | None = None
     attester_manager: str | None = None
+
+
+def check_arbiter_timing(setup: AttestationSetup, governance: Any, *, dao_arbitrates: bool = True) -> None:
+    """Raise DeploymentError unless the arbiter can rule on a challenge before its deadline.
+
+    ``governance`` is a :class:`cidhub.chain.governance.GovernanceConfig`. With ``dao_arbitrates`` (the
+    suite's own timelock holds ARBITER_ROLE, as `deploy` leaves it), the timeout must cover a whole
+    DAO decision (:func:`cidhub.chain.governance.dao_decision_time`) plus DAO_REACTION_TIME; otherwise
+    every challenge would end in `expire_challenge`. Called before anything is sent.
+    """
+    days = lambda seconds: f"{seconds / 86_400:.4g} days"  # noqa: E731
+
+    timeout = setup.resolution_timeout
+    if not MIN_RESOLUTION_TIMEOUT <= timeout <= MAX_RESOLUTION_TIMEOUT:
+        raise DeploymentError(f"the resolution timeout must be between {MIN_RESOLUTION_TIMEOUT:,} s (1 day) and "
+                              f"{MAX_RESOLUTION_TIMEOUT:,} s (90 days), not {timeout:,} s")
+    if not dao_arbitrates:
+        return
+    decision = dao_decision_time(governance.voting_delay, governance.voting_period, governance.timelock_delay)
+    needed = decision + DAO_REACTION_TIME
+    if timeout < needed:
+        raise DeploymentError(
+            f"the DAO could not rule on a challenged compute claim in time: a ruling takes the voting delay "
+            f"({governance.voting_delay:,} s) + voting period ({governance.voting_period:,} s) + timelock delay "
+            f"({governance.timelock_delay:,} s) = {decision:,} s ({days(decision)}), plus "
+            f"{days(DAO_REACTION_TIME)} to notice the challenge and propose, i.e. {needed:,} s, but the "
+            f"resolution timeout is {timeout:,} s ({days(timeout)}); every challenge would expire unjudged. "
+            f"Raise --resolution-timeout to at least {needed} or shorten the governance delays")
 
 
 def deploy_attestations(project: Any, deployer: Any, registry: Any, setup: AttestationSetup | None = None) -> dict[str, Any]:
@@ -34,12 +81,12 @@ def deploy_attestations(project: Any, deployer: Any, registry: Any, setup: Attes
     the verifiers and the initial attester keys.
 
     The deployer grants itself each working role to do that (and keeps them if the suite is not
-    handed over, as in the demo); the DAO hand-over in :func:`cidhub.chain.deployment.deploy_suite` moves
+    handed over, as in the demo); the DAO hand-over in :func:`deploy_suite` moves
     every role listed in SUITE_ROLES to the timelock and the deployer renounces them.
     """
     setup = setup or AttestationSetup()
     hub = project.ComputeAttestations.deploy(registry, sender=deployer)
-    signed = project.SignedAttestationVerifier.deploy(sender=deployer)
+    signed = project.SignedAttestationVerifier.deploy(hub, sender=deployer)
     optimistic = project.OptimisticVerifier.deploy(hub, setup.claim_bond, setup.challenge_window,
                                                    setup.resolution_timeout, sender=deployer)
     zk = project.ZkVerifierAdapter.deploy(hub, sender=deployer)
@@ -72,12 +119,16 @@ def attest_options(command: Any) -> Any:
                   help="Optimistic claims' bond in wei (a challenge posts the same).")
     @click.option("--challenge-window", default=defaults.challenge_window, show_default=True, type=int,
                   help="Seconds an optimistic claim stays open to challenges.")
-    @click.option("--arbiter", help="Address granted ARBITER_ROLE besides the DAO (default: only the DAO).")
+    @click.option("--resolution-timeout", default=defaults.resolution_timeout, show_default=True, type=int,
+                  help="Seconds the arbiter has to rule on a challenged claim; must cover a whole DAO decision "
+                  "(voting delay + period + timelock delay) plus a day to propose it.")
+    @click.option("--arbiter", help="An arbitration council: address granted ARBITER_ROLE besides the DAO, which "
+                  "rules faster than a vote and which the DAO can revoke (default: only the DAO).")
     @functools.wraps(command)
-    def wrapper(*args: Any, attesters: tuple[str, ...], claim_bond: int, challenge_window: int, arbiter: str | None,
-                **kwargs: Any) -> Any:
-        setup = AttestationSetup(claim_bond=claim_bond, challenge_window=challenge_window, attesters=attesters,
-                                 arbiter=arbiter)
+    def wrapper(*args: Any, attesters: tuple[str, ...], claim_bond: int, challenge_window: int,
+                resolution_timeout: int, arbiter: str | None, **kwargs: Any) -> Any:
+        setup = AttestationSetup(claim_bond=claim_bond, challenge_window=challenge_window,
+                                 resolution_timeout=resolution_timeout, attesters=attesters, arbiter=arbiter)
         return command(*args, attestation=setup, **kwargs)
 
     return wrapper
@@ -111,7 +162,12 @@ def deploy_suite(project: Any, deployer: Any, *, curator: str | None = None, reg
     deployer). ``hand_over=False`` leaves the deployer admin with the working roles it was given
     (the demo does the hand-over later with :func:`cidhub.chain.governance.hand_over`).
     """
-    dao = deploy_dao(project, deployer, governance or GovernanceConfig(), allocations, lever_holder=admin)
+    governance = governance or GovernanceConfig()
+    attestation = attestation or AttestationSetup()
+    # Before anything is sent: the suite's timelock (unless `admin` takes the levers) is the optimistic
+    # verifier's arbiter, and must be able to rule on a challenge before it expires.
+    check_arbiter_timing(attestation, governance, dao_arbitrates=admin is None)
+    dao = deploy_dao(project, deployer, governance, allocations, lever_holder=admin)
     registry = project.AssetRegistry.deploy(sender=deployer)
     market = project.Marketplace.deploy(registry, treasury or admin or dao.timelock.address, fee_bps, sender=deployer)
     contracts = {"HubTimelock": dao.timelock, "HubToken": dao.token, "HubGovernor": dao.governor,

@@ -24,11 +24,13 @@ from cidhub.compute.jobs import (
     AttestError,
     Job,
     SignedAttestation,
+    chain_cid,
     encode_zk_proof,
     format_id,
     sign_attestation,
+    zk_instances,
 )
-from cidhub.content.cid import cid_from_bytes
+from cidhub.errors import CidError
 
 VERIFIER_KINDS = ("signed", "optimistic", "zk")
 CONTRACT_OF_KIND = {"signed": "SignedAttestationVerifier", "optimistic": "OptimisticVerifier",
@@ -77,9 +79,13 @@ class AttestContracts:
         from ape.exceptions import ContractLogicError
 
         try:
-            return cid_from_bytes(bytes(self.registry.cid_of(asset_id)))
+            raw = bytes(self.registry.cid_of(asset_id))
         except ContractLogicError:
             raise AttestError(f"asset {format_id(asset_id)} is not registered") from None
+        try:
+            return chain_cid(raw)  # any codes the registry took, known to multiformats or not
+        except CidError as exc:
+            raise AttestError(f"asset {format_id(asset_id)} has a CID cidhub cannot parse: {exc}") from None
 
 
 def _reason(exc: Exception) -> str:
@@ -233,10 +239,27 @@ def withdraw_bonds(contracts: AttestContracts, sender: Any) -> int:
     return owed
 
 
+def zk_public_inputs(contracts: AttestContracts, job: Job) -> list[int]:
+    """The public inputs a proof of `job` must start with on this chain (what the prover feeds the circuit)."""
+    from ape import chain
+
+    if job.verifier.lower() != contracts.zk.address.lower():
+        raise AttestError("the job does not name this deployment's ZkVerifierAdapter")
+    return zk_instances(job, chain.chain_id)
+
+
 def submit_zk(contracts: AttestContracts, job: Job, zk_proof: bytes, instances: Sequence[int], sender: Any) -> Acceptance:
+    from ape import chain
+
+    expected = zk_public_inputs(contracts, job)
     check_job(contracts, job)
     if not int(contracts.zk.circuit_of(job.model_id), 16):
         raise AttestError(f"model {format_id(job.model_id)} has no circuit verifier on the ZkVerifierAdapter")
+    if list(instances[:len(expected)]) != expected:
+        raise AttestError(f"the proof's public inputs do not commit to job {job.job_hash} on chain "
+                          f"{chain.chain_id}: they must start with the {len(expected)} values "
+                          "`ape run attest zk-inputs` prints (job binding, model, datasets, params, output); "
+                          "a proof made for another job, chain or adapter cannot accept this one")
     receipt = _send(contracts.zk.prove_and_submit, job.as_args(), zk_proof, list(instances), sender=sender)
     return _acceptance(contracts, receipt)
 
@@ -286,9 +309,12 @@ def job_from_acceptance(contracts: AttestContracts, event: Any) -> Job:
     (mint,) = [t for t in receipt.decode_logs(registry.Transfer) if t.token_id == event.result_id]
     notified = [n for n in receipt.decode_logs(contracts.hub.ConsumerNotified) if bytes(n.job_hash) == bytes(event.job_hash)]
     record = AssetRecord.unpack(registered.record)
-    output = record.content_cid(event.result_id)
+    try:
+        output = record.content_cid(event.result_id)
+    except CidError:  # a codec outside the multicodec table: the registry prints it
+        output = None
     if output is None:  # not a sha2-256 CID: the registry stores it
-        output = cid_from_bytes(bytes(registry.cid_of(event.result_id)))
+        output = contracts.content_cid_of(event.result_id)
     parents, shares = list(provenance.parents), list(provenance.shares_bps)
     job = Job.build(model_id=parents[0], dataset_ids=parents[1:], model_share_bps=shares[0],
                     dataset_shares_bps=shares[1:], params_cid=bytes(event.params_cid), output_cid=output,
@@ -409,5 +435,5 @@ __all__ = [
     "AttestContracts", "Acceptance", "JobStatus", "attester_address",
     "attester_key", "challenge", "check_job", "claim", "encode_zk_proof", "finalize",
     "find_job", "job_hash_of_result", "job_status", "list_jobs", "resolve", "sign_for_chain", "submit_signed",
-    "submit_zk", "withdraw_bonds",
+    "submit_zk", "withdraw_bonds", "zk_public_inputs",
 ]
