@@ -392,7 +392,12 @@ def cast_vote_by_sig(
     @param expiry Last timestamp at which the ballot is accepted.
     @param signature 65-byte (r, s, v), 64-byte EIP-2098, or ERC-1271 bytes.
     @return uint256 The weight of the vote.
+    @custom:security snekmate's signature_checker compares the claimed
+                     signer with ecdsa's recovery, which returns the zero
+                     address for a signature of any other length than 64 or
+                     65 bytes: so the zero address is refused first.
     """
+    assert voter != empty(address), "governor: invalid signer"
     assert block.timestamp <= expiry, "governor: signature expired"
     nonce: uint256 = self.nonces[voter]
     digest: bytes32 = eip712_domain_separator._hash_typed_data_v4(
