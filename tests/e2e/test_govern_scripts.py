@@ -63,6 +63,8 @@ def test_govern__propose_vote_queue_execute(dao, ape_run, workdir, anvil, tmp_pa
     assert nonce_of(anvil, ADDRESSES[1]) == nonce
     proposed = json_of(ape_run("govern", "propose", str(proposal_file), "--account", "TEST::1", "--json"))
     assert proposed["proposal_id"] == dry["proposal_id"]  # computed locally exactly as on chain
+    # Reserved for its proposer (front-running protection): nobody else can take this id first.
+    assert proposed["description"].endswith(f"\n\n#proposer={ADDRESSES[1]}")
     short = proposed["proposal_id_hex"][2:12]
 
     # The CLI's pre-send checks (too early, voted twice, not queued...) are tested in process
