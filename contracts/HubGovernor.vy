@@ -491,6 +491,9 @@ def queue(
     assert self._state(proposal_id) == _SUCCEEDED, "governor: proposal not successful"
     delay: uint256 = staticcall timelock.get_minimum_delay()
     eta: uint256 = block.timestamp + delay
+    # The ETA has 48 bits of the core word; beyond them it would set the
+    # quorum and flag bits (only a timelock delay of ~9 million years gets there).
+    assert eta <= _TIME_MASK, "governor: timelock delay too long"
     self._core[proposal_id] |= eta << _ETA_SHIFT
     # The first action's operation stands for the proposal in `state`.
     self._timelock_ids[proposal_id] = self._operation_id(
