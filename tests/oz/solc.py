@@ -49,7 +49,7 @@ class SolcError(RuntimeError):
 def _package_version(name: str) -> str:
     manifest = NODE_MODULES / name / "package.json"
     if not manifest.is_file():
-        raise SolcError(f"{name} is not installed in {NODE_MODULES}: run `npm ci` in the repository")
+        raise SolcError(f"{name} is not installed in {NODE_MODULES}: run `make setup` (npm install) in the repository")
     return json.loads(manifest.read_text())["version"]
 
 

@@ -14,7 +14,7 @@ import ape
 import pytest
 from eth_utils import keccak
 
-from cidhub import governance as gov
+from cidhub.chain import governance as gov
 from cidhub.chain.governance import GovernanceError
 from cidhub.chain.proposals import EncodedProposal, proposer_of, with_proposer
 

@@ -214,11 +214,13 @@ def test_state__canceled_directly_on_the_timelock_is_reported(governor, timelock
 
 def test_queue__timelock_delay_past_48_bits__reverts_without_corrupting_the_proposal(governor, timelock, succeeded,
                                                                                     chain, creator):
-    """The ETA is packed in 48 bits next to the proposal's flags: an absurd timelock delay (set by a
-    passed vote through the timelock's own update_delay) must not spill into them."""
+    """The ETA is packed in 48 bits next to the proposal's flags: an absurd timelock delay must not
+    spill into them. HubTimelock bounds its delay (test_timelock_delay.py), but the governor does not
+    rely on it: here the delay is written straight into the timelock's storage (slot 3,
+    `get_minimum_delay` in the compiler's layout), as a timelock without the bound could hold it."""
     proposal = succeeded()
-    chain.provider.set_balance(timelock.address, 10**18)
-    timelock.update_delay(2**48, sender=timelock)  # the timelock, impersonated on anvil
+    chain.provider.make_request("anvil_setStorageAt", [timelock.address, hex(3), "0x" + (2**48).to_bytes(32, "big").hex()])
+    assert timelock.get_minimum_delay() == 2**48
     with ape.reverts("governor: timelock delay too long"):
         governor.queue(*proposal.args(), sender=creator)
     assert governor.state(proposal.proposal_id) == SUCCEEDED
