@@ -35,8 +35,10 @@ NODE_BIN = REPO_ROOT / "node_modules" / ".bin"
 RECORD_TS = SUBGRAPH / "src" / "record.ts"
 
 # Events the subgraph leaves out on purpose (roles are in deployments/*.json and on chain;
-# approvals and ERC-4906 pings carry nothing the entities need).
-NOT_INDEXED = {"RoleGranted", "RoleRevoked", "RoleAdminChanged", "Approval", "ApprovalForAll", "MetadataUpdate"}
+# approvals and ERC-4906 pings carry nothing the entities need; RoyaltyMarketSet is the registry's
+# one-time link to the Marketplace, deploy wiring that `ape run roles` checks).
+NOT_INDEXED = {"RoleGranted", "RoleRevoked", "RoleAdminChanged", "Approval", "ApprovalForAll", "MetadataUpdate",
+               "RoyaltyMarketSet"}
 
 
 def _load(name: str) -> ModuleType:
