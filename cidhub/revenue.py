@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from cidhub.errors import CidhubError
-from cidhub.market import ETH, MAX_BPS, token_label
+from cidhub.market import ETH, MAX_BPS, royalty_receiver_address, token_label
 from cidhub.provenance import parents_of, split_parents
 
 # Bound on how far one run climbs: Story Protocol's ancestor limit. The contract itself has no
@@ -206,7 +206,7 @@ _BALANCE_OF_ABI = [{"type": "function", "name": "balanceOf", "stateMutability": 
 
 def waiting_royalties(market: Any, asset_id: int, token: str) -> int:
     """What the asset's royalty receiver holds in `token`: what `sweep_royalties` would move."""
-    receiver = market.royalty_receiver_of(asset_id)
+    receiver = royalty_receiver_address(market.address, asset_id)  # no RPC: a CREATE2 address
     if int(token, 16) == 0:
         return market.provider.get_balance(receiver)
     from ape import Contract
