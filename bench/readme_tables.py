@@ -2,8 +2,8 @@
 
 `make bench` runs this last, so the README always shows the committed measurements (never
 hand-copied numbers). Sections are delimited by `<!-- gas-table -->` ... `<!-- /gas-table -->`,
-`<!-- cid-table -->` ... `<!-- /cid-table -->`, `<!-- ipfs-table -->` ... `<!-- /ipfs-table -->` and
-`<!-- sizes-table -->` ... `<!-- /sizes-table -->`.
+`<!-- cid-table -->` ... `<!-- /cid-table -->`, `<!-- ipfs-table -->` ... `<!-- /ipfs-table -->`,
+`<!-- sizes-table -->` ... `<!-- /sizes-table -->` and `<!-- access-table -->` ... `<!-- /access-table -->`.
 """
 
 from __future__ import annotations
@@ -76,6 +76,30 @@ def sizes_table(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def access_table(report: dict) -> str:
+    put, mem, ttfb = report["throughput"], report["memory"], report["ttfb_last_mib_range"]
+    priv, pub = put["private_access_service"], put["public_gateway"]
+    met = report["meets_goals"]
+    yes = {True: "yes", False: "**no**"}
+    rows = [
+        (f"{report['size_mib']:,} MiB private asset through `/access/v1` (SIWE session, `has_access`, decryption)",
+         f"{priv['best_mib_s']:,.0f} MiB/s (median {priv['median_mib_s']:,.0f})", "–", "–"),
+        ("the same bytes public through the gateway `/ipfs/`",
+         f"{pub['best_mib_s']:,.0f} MiB/s (median {pub['median_mib_s']:,.0f})", "–", "–"),
+        ("ratio private / public (best; median)", f"{put['ratio_best']:.2f}; {put['ratio_median']:.2f}", "≥ 0.8",
+         yes[met["ratio"]]),
+        (f"node RSS growth while serving (from {mem['rss_before_mib']:.0f} MiB)", f"{mem['growth_mib']:.1f} MiB",
+         "≤ 64 MiB", yes[met["memory"]]),
+        (f"time to first byte, 1 MiB `Range` at the end ({ttfb['requests']} requests: median; p95)",
+         f"{ttfb['median_ms']:.1f} ms; {ttfb['p95_ms']:.1f} ms", "≤ 50 ms", yes[met["ttfb"]]),
+    ]
+    lines = [f"Measured {report['measured_at'][:10]} ({report['machine']}), node and client in separate processes, "
+             f"{report['rounds']} rounds of each download.", "",
+             "| measurement | result | goal | met |", "|---|---:|---:|:---:|"]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+    return "\n".join(lines) + "\n"
+
+
 def main() -> int:
     text = README.read_text()
     gas = RESULTS / "gas.json"
@@ -90,6 +114,9 @@ def main() -> int:
     ipfs = RESULTS / "ipfs.json"
     if ipfs.exists():
         text = _replace(text, "ipfs-table", ipfs_table(json.loads(ipfs.read_text())))
+    access = RESULTS / "access.json"
+    if access.exists():
+        text = _replace(text, "access-table", access_table(json.loads(access.read_text())))
     README.write_text(text)
     return 0
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import platform
-from datetime import datetime, timezone
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
-from cidhub.deploy import git_commit
+from cidhub.chain.deployment import git_commit
 
 GAS_RESULTS = Path("bench/results/gas.json")
 
@@ -26,7 +27,7 @@ def report_for(gas: Mapping[str, int], targets: Mapping[str, tuple[int | None, s
         "compiler": "vyper 0.4.3",
         "commit": git_commit(),
         "python": platform.python_version(),
-        "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "results": results,
     }
 
@@ -70,6 +71,6 @@ def size_report(deployed: Mapping[str, int], compiled: Mapping[str, int]) -> dic
         "chain": "anvil 1.7.1",
         "compiler": "vyper 0.4.3",
         "commit": git_commit(),
-        "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "results": results,
     }

@@ -16,17 +16,24 @@
        CHALLENGED --expire (arbiter silent)-->         REJECTED   each bond back to its owner
      After a challenge, `deadline` is the arbiter's deadline. A job hash is
      claimed at most once; a rejected job stays rejected.
-     Outputs: a claim reserves its output in the AssetRegistry through the
-     hub, so nobody can register the (now public) output CID during the
-     window and block the job; a rejected claim releases it. Two open claims
-     cannot name the same output.
+     Outputs: a claim reserves its output for its job hash through the hub,
+     so nobody can register the (now public) output CID during the window,
+     directly or through another job (a copy with another owner, vouched for
+     by any verifier); a rejected claim releases it. Two open claims cannot
+     name the same output.
+     Arbiter timing: the arbiter must be able to rule within
+     `resolution_timeout` of a challenge. When the arbiter is the DAO's
+     timelock, that is the governor's voting delay + voting period + the
+     timelock delay, plus time to notice the challenge and propose: the
+     deploy refuses a timeout shorter than that (cidhub.attest_chain).
      Bonds are conserved and paid by pull: settling credits `owed`, and
      `withdraw` sends it. At all times
        self.balance == total_bonded + total_owed
      where total_bonded is the sum of bonds of PENDING and CHALLENGED claims
      and total_owed the sum of credits not yet withdrawn.
      Bond size, window and arbiter timeout are DAO parameters; each claim
-     keeps the ones in force when it was made.
+     keeps the bond and window in force when it was made, and a challenge
+     the timeout in force when it is made.
 @custom:security Value moves only in `withdraw` / `withdraw_to` (nonreentrant,
                  state zeroed before the call). A claimant cannot challenge
                  its own claim. The arbiter cannot rule after its deadline,
@@ -153,8 +160,6 @@ hub: public(immutable(IComputeAttestations))
 
 _claim_a: HashMap[bytes32, uint256]
 _claim_b: HashMap[bytes32, uint256]
-# the claimed output's asset id, reserved in the registry while the claim is open
-_claim_output: HashMap[bytes32, uint256]
 _params: uint256
 
 owed: public(HashMap[address, uint256])
@@ -201,11 +206,10 @@ def claim(job: IComputeAttestations.Job) -> bytes32:
     deadline: uint256 = block.timestamp + ((params >> _WINDOW_SHIFT) & _U64)
     self._claim_a[ref.job_hash] = self._word_a(msg.sender, deadline, PENDING)
     self._claim_b[ref.job_hash] = bond << _BOND_SHIFT
-    self._claim_output[ref.job_hash] = ref.output_id
     self.total_bonded += bond
     log Claimed(job_hash=ref.job_hash, claimant=msg.sender, bond=bond, deadline=deadline, job=job)
-    # The output is public from now on: hold it for the hub until the claim settles.
-    extcall hub.reserve_output(ref.output_id)
+    # The output is public from now on: hold it for this job until the claim settles.
+    extcall hub.reserve_output(ref.output_id, ref.job_hash)
     return ref.job_hash
 
 
@@ -286,6 +290,19 @@ def expire_challenge(job_hash: bytes32):
     @notice Ends a challenge the arbiter did not rule on in time: each side
             gets its bond back and the claim is rejected (it was never
             shown to hold). Anyone may call it.
+    @dev Who wins when nobody rules. Accepting by default would let any
+         false claim through whenever the arbiter is slow or absent, and an
+         accepted result is permanent: it is registered, sold, and pays its
+         owner and "parents" on every sale. Rejecting by default lets a
+         cheap challenge kill an honest claim, but only when the arbiter
+         fails, and the loss is recoverable: the claimant loses time and
+         gas, keeps its bond, and can claim again (another job hash) or use
+         another verifier. So a silent arbiter fails closed, and neither
+         side is paid for a ruling that never came (slashing the challenger
+         would reward false claims; slashing the claimant, cheap challenges).
+         What deters cheap challenges is a ruling: the arbiter gives the
+         challenger's bond to an honest claimant, and the deploy makes sure
+         the DAO can rule within the timeout (see the module docstring).
     @param job_hash The claim.
     """
     word: uint256 = self._claim_a[job_hash]
@@ -314,7 +331,7 @@ def _release_output(job_hash: bytes32):
     assert msg.gas >= _RELEASE_GAS_NEEDED, "attest: not enough gas to release the output"
     success: bool = raw_call(
         hub.address,
-        abi_encode(self._claim_output[job_hash], method_id=method_id("release_output(uint256)")),
+        abi_encode(job_hash, method_id=method_id("release_output(bytes32)")),
         gas=_RELEASE_GAS,
         revert_on_failure=False,
     )
@@ -326,10 +343,13 @@ def verify(ref: IComputeVerifier.JobRef, proof: Bytes[MAX_PROOF_BYTES]) -> bool:
     """
     @notice True if the job's claim was finalized or upheld; reverts with the
             claim's state otherwise.
+    @dev Answers its own hub only: another hub that approved this verifier
+         would otherwise register the same claim's result a second time.
     @param ref The job.
     @param proof Unused (the evidence is the claim's history); send b"".
     @return bool True.
     """
+    assert msg.sender == hub.address, "attest: caller is not the hub"
     word: uint256 = self._claim_a[ref.job_hash]
     status: uint8 = self._status(word)
     assert status != UNCLAIMED, "attest: no such claim"

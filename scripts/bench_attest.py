@@ -15,13 +15,14 @@ from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand
 from eth_account import Account
 
-from cidhub.attest import Job, sign_job, zk_instances
 from cidhub.bench import GAS_RESULTS, report_for, write_results
-from cidhub.cid import RAW, cid_to_bytes, make_cid
+from cidhub.compute.jobs import Job, sign_job, zk_instances
+from cidhub.content.cid import RAW, cid_to_bytes, make_cid
 from cidhub.output import print_table
 
 TARGETS = {
-    "submit_signed_attestation": (180_000, "registry register_for with 2 parents alone: see register_for_2_parents_baseline"),
+    "submit_signed_attestation": (180_000,
+                                  "registry register_for with 2 parents alone: see register_for_2_parents_baseline"),
 }
 BOND = 10**17
 WINDOW = 3_600
@@ -42,7 +43,7 @@ def cli(output):
     registry.grantRole(registry.REGISTRAR_ROLE(), hub, sender=deployer)
     registry.grantRole(registry.REGISTRAR_ROLE(), deployer, sender=deployer)
     hub.grantRole(hub.VERIFIER_MANAGER_ROLE(), deployer, sender=deployer)
-    signed = project.SignedAttestationVerifier.deploy(sender=deployer)
+    signed = project.SignedAttestationVerifier.deploy(hub, sender=deployer)
     signed.grantRole(signed.ATTESTER_MANAGER_ROLE(), deployer, sender=deployer)
     signed.add_attester(attester.address, sender=deployer)
     optimistic = project.OptimisticVerifier.deploy(hub, BOND, WINDOW, 86_400, sender=deployer)
@@ -96,7 +97,7 @@ def cli(output):
     gas["optimistic_withdraw"] = optimistic.withdraw(sender=operator).gas_used
 
     proved = job(zk, model_id=zk_model)
-    values = zk_instances(proved)
+    values = zk_instances(proved, chain.chain_id)
     from eth_abi import encode as abi_encode
     from eth_utils import keccak
 

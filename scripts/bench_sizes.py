@@ -13,7 +13,7 @@ from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand
 
 from cidhub.bench import MIN_SIZE_MARGIN, SIZE_RESULTS, deployable_contracts, size_report
-from cidhub.deploy import deploy_suite
+from cidhub.chain.deploy import deploy_suite
 from cidhub.output import print_table
 
 
@@ -34,7 +34,8 @@ def cli(ecosystem, network, output):
     report = size_report(deployed, compiled)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(report, indent=2) + "\n")
-    print_table(f"runtime code size (bytes) -> {output}", ["contract", "deployed", "compiled", "margin", f"≥ {MIN_SIZE_MARGIN:,}"], [
+    columns = ["contract", "deployed", "compiled", "margin", f"≥ {MIN_SIZE_MARGIN:,}"]
+    print_table(f"runtime code size (bytes) -> {output}", columns, [
         [n, f"{r['runtime_bytes']:,}", f"{r['compiled_runtime_bytes']:,}", f"{r['margin']:,}",
          "yes" if r["meets_margin"] else "NO"] for n, r in report["results"].items()])
     if not all(r["meets_margin"] for r in report["results"].values()):

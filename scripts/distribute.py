@@ -15,12 +15,10 @@ import click
 from ape.cli import ConnectedProviderCommand, account_option
 from rich.progress import Progress
 
-from cidhub.chain import current_deployment, market_contract, registry_contract
-from cidhub.errors import CidhubError
-from cidhub.market import token_label
-from cidhub.output import machine_output, print_json, print_table, short_hex
-from cidhub.publish import format_asset_id, parse_asset_ref
-from cidhub.revenue import (
+from cidhub.chain.assets import current_deployment, market_contract, registry_contract
+from cidhub.chain.market import token_label
+from cidhub.chain.registry import format_asset_id, parse_asset_ref
+from cidhub.chain.revenue import (
     History,
     build_statement,
     candidate_payees,
@@ -30,6 +28,8 @@ from cidhub.revenue import (
     sweepable_tokens,
     withdraw_all,
 )
+from cidhub.errors import CidhubError
+from cidhub.output import machine_output, print_json, print_table, short_hex
 
 
 @click.command(cls=ConnectedProviderCommand)
@@ -69,7 +69,8 @@ def cli(account, assets, payees, no_withdraw, no_sweep, dry_run, statement_dir, 
             if not no_withdraw:
                 wtask = bar.add_task("withdrawing", total=None)
                 withdrawals = withdraw_all(market, payees or candidate_payees(history), tokens, account,
-                                           dry_run=dry_run, progress=lambda d, t: bar.update(wtask, completed=d, total=t))
+                                           dry_run=dry_run,
+                                           progress=lambda d, t: bar.update(wtask, completed=d, total=t))
         statement = build_statement(History.load(registry, market, deployment.deploy_block), market)
         paths = statement.write(statement_dir) if not dry_run else None
     except CidhubError as exc:
@@ -90,7 +91,8 @@ def cli(account, assets, payees, no_withdraw, no_sweep, dry_run, statement_dir, 
             [short_hex(format_asset_id(s.asset_id)), token_label(s.token), s.amount, sum(s.upstream.values()),
              sum(s.credits.values()), s.gas_used or "-"] for s in steps])
         print_table("withdrawals" + (" (dry run)" if dry_run else ""), ["payee", "token", "amount", "result"], [
-            [w["payee"], w["token"], w["amount"], w["error"] or ("sent" if w["tx_hash"] else "-")] for w in withdrawals])
+            [w["payee"], w["token"], w["amount"], w["error"] or ("sent" if w["tx_hash"] else "-")]
+            for w in withdrawals])
         print_table("earnings statement", ["payee", "token", "earned", "withdrawn", "balance", "reconciled"], [
             [r["payee"], r["token"], r["earned"], r["withdrawn"], r["balance"], "yes" if r["reconciled"] else "NO"]
             for r in statement.summary])

@@ -13,9 +13,9 @@ import click
 from ape import chain, project
 from ape.cli import ConnectedProviderCommand
 
-from cidhub.deploy import Deployment, load_deployment
+from cidhub.chain.deployment import Deployment, load_deployment
+from cidhub.chain.governance import audit_roles
 from cidhub.errors import CidhubError
-from cidhub.governance import audit_roles
 from cidhub.output import machine_output, print_json, print_table
 
 

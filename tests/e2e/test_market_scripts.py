@@ -8,7 +8,7 @@ from pathlib import Path
 
 from e2e_helpers import json_of, nonce_of
 
-from cidhub.market import royalty_receiver_address
+from cidhub.chain.market import royalty_receiver_address
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 

@@ -223,7 +223,7 @@ class MarketModel:
         else:
             credits = [rest * weight // MAX_BPS for weight in asset.weights]
             credits[0] += rest - sum(credits)  # the rounding remainder goes to the first recipient
-            for recipient, credit in zip(asset.recipients, credits):
+            for recipient, credit in zip(asset.recipients, credits, strict=True):
                 self.balances[(recipient, token)] += credit
         return Distribution(amount=amount, upstream=upstream)
 

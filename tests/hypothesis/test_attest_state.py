@@ -2,8 +2,9 @@
 
 A RuleBasedStateMachine claims jobs (several jobs per output CID: same output, different
 owners), challenges them, lets the arbiter rule, finalizes, expires silent challenges, submits
-accepted jobs to the hub, squats output CIDs by registering them directly, changes the bond and
-window between claims, withdraws, and moves time, in random order. A plain-Python model predicts
+accepted jobs to the hub, squats output CIDs by registering them directly, submits copies of the
+jobs with another owner through the signed verifier (an attester that re-runs jobs signs them),
+changes the bond and window between claims, withdraws, and moves time, in random order. A plain-Python model predicts
 every outcome: a call the model rejects must revert with exactly the model's reason, every other
 call is a transaction that must succeed. After every step:
 
@@ -11,7 +12,8 @@ call is a transaction that must succeed. After every step:
     every claim's status, bond, parties and deadline == the model's
     every account's credit == the model's
     each output CID accepted at most once (and only through a claim the model accepted)
-    each output CID reserved in the registry exactly while the model says a claim holds it
+    each output CID reserved in the registry, and in the hub for the claim's job hash, exactly
+    while the model says that claim holds it
 
 and at the end of each run, every wei ever bonded was either withdrawn or is still owed or
 bonded: deposits == withdrawals + balance.
@@ -32,6 +34,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 import pytest
+from eth_account import Account
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -43,8 +46,8 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from cidhub.attest import Job
-from cidhub.cid import RAW, cid_to_bytes, make_cid
+from cidhub.compute.jobs import Job, sign_job
+from cidhub.content.cid import RAW, cid_to_bytes, make_cid
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 if _HERE not in sys.path:
@@ -68,6 +71,7 @@ TIMEOUT = 86_400
 OUTPUTS = 3  # output CIDs in play; two owners each: six jobs, two per output
 GAS = 3_000_000
 UNCLAIMED, PENDING, CHALLENGED, ACCEPTED, REJECTED = range(5)
+ATTESTER = Account.from_key("0x" + "c3" * 32)
 
 _cids = itertools.count()
 OUTCOMES: Counter[str] = Counter()
@@ -93,8 +97,8 @@ class ClaimModel:
 class OptimisticModel:
     """The verifier and the hub's acceptance, in plain Python."""
 
-    def __init__(self, jobs: list[Job]):
-        self.jobs = jobs
+    def __init__(self, jobs: list[Job], copies: list[Job]):
+        self.jobs, self.copies = jobs, copies
         self.claims: dict[int, ClaimModel] = {}
         self.owed: Counter[str] = Counter()
         self.bonded = 0
@@ -102,20 +106,21 @@ class OptimisticModel:
         self.withdrawn = 0
         self.bond, self.window = BOND, WINDOW
         self.registered: set[int] = set()  # output ids in the registry (accepted or squatted)
-        self.reserved: set[int] = set()  # output ids a claim holds in the registry
+        self.reserved: dict[int, int] = {}  # output id -> the job whose claim holds it
         self.accepted: Counter[int] = Counter()  # output id -> acceptances by the hub
 
     def claim(self, j: int, who: str, value: int, now: int):
         # The hub checks the job before the verifier looks at its claims.
-        if self.jobs[j].output_id in self.registered:
+        output = self.jobs[j].output_id
+        if output in self.registered:
             raise Revert("attest: output already registered")
+        if self.reserved.get(output, j) != j:
+            raise Revert("attest: output reserved by a pending claim")
         if j in self.claims:
             raise Revert("attest: job already claimed")
         if value != self.bond:
             raise Revert("attest: wrong bond")
-        if self.jobs[j].output_id in self.reserved:
-            raise Revert("attest: output reserved by a pending claim")
-        self.reserved.add(self.jobs[j].output_id)
+        self.reserved[output] = j
         self.claims[j] = ClaimModel(who, value, now + self.window)
         self.bonded += value
         self.deposited += value
@@ -152,7 +157,7 @@ class OptimisticModel:
         if now < c.deadline:
             raise Revert("attest: challenge window open")
         c.status = ACCEPTED
-        self._release(c.claimant, c.bond)
+        self._credit(c.claimant, c.bond)
 
     def resolve(self, j: int, upheld: bool, now: int):
         c = self.claims.get(j)
@@ -161,9 +166,9 @@ class OptimisticModel:
         if now >= c.deadline:
             raise Revert("attest: resolution deadline passed")
         c.status = ACCEPTED if upheld else REJECTED
-        self._release(c.claimant if upheld else c.challenger, 2 * c.bond)
+        self._credit(c.claimant if upheld else c.challenger, 2 * c.bond)
         if not upheld:
-            self.reserved.discard(self.jobs[j].output_id)
+            self._release(j)
 
     def expire(self, j: int, now: int):
         c = self.claims.get(j)
@@ -172,11 +177,14 @@ class OptimisticModel:
         if now < c.deadline:
             raise Revert("attest: resolution pending")
         c.status = REJECTED
-        self._release(c.claimant, c.bond)
-        self._release(c.challenger, c.bond)
-        self.reserved.discard(self.jobs[j].output_id)
+        self._credit(c.claimant, c.bond)
+        self._credit(c.challenger, c.bond)
+        self._release(j)
 
-    def _release(self, to: str, amount: int):
+    def _release(self, j: int):
+        assert self.reserved.pop(self.jobs[j].output_id) == j
+
+    def _credit(self, to: str, amount: int):
         self.owed[to] += amount
         self.bonded -= amount
 
@@ -192,6 +200,8 @@ class OptimisticModel:
         output = self.jobs[j].output_id
         if output in self.registered:
             raise Revert("attest: output already registered")
+        if self.reserved.get(output, j) != j:
+            raise Revert("attest: output reserved by a pending claim")
         c = self.claims.get(j)
         if c is None:
             raise Revert("attest: no such claim")
@@ -202,7 +212,17 @@ class OptimisticModel:
         if c.status == REJECTED:
             raise Revert("attest: claim rejected")
         self.registered.add(output)
-        self.reserved.discard(output)
+        self.reserved.pop(output, None)
+        self.accepted[output] += 1
+
+    def submit_copy(self, o: int):
+        """A copy of the output's jobs with another owner, attested through the signed verifier."""
+        output = self.copies[o].output_id
+        if output in self.registered:
+            raise Revert("attest: output already registered")
+        if output in self.reserved:
+            raise Revert("attest: output reserved by a pending claim")
+        self.registered.add(output)
         self.accepted[output] += 1
 
     def squat(self, output: int):
@@ -214,9 +234,10 @@ class OptimisticModel:
 
 
 class Suite:
-    def __init__(self, chain, registry, hub, verifier, deployer, dao, people, jobs, output_cids):
+    def __init__(self, chain, registry, hub, verifier, deployer, dao, people, jobs, output_cids, copies):
         self.chain, self.registry, self.hub, self.verifier = chain, registry, hub, verifier
         self.deployer, self.dao, self.people, self.jobs, self.output_cids = deployer, dao, people, jobs, output_cids
+        self.copies = copies
         self.by_address = {p.address: p for p in people}
 
 
@@ -229,6 +250,10 @@ def suite(project, chain, accounts, registry, deployer, dao, creator, other):
     verifier.grantRole(verifier.ARBITER_ROLE(), dao, sender=deployer)
     verifier.grantRole(verifier.PARAMS_MANAGER_ROLE(), dao, sender=deployer)
     hub.set_verifier(verifier, True, sender=dao)
+    signed = project.SignedAttestationVerifier.deploy(hub, sender=deployer)
+    signed.grantRole(signed.ATTESTER_MANAGER_ROLE(), dao, sender=deployer)
+    signed.add_attester(ATTESTER.address, sender=dao)
+    hub.set_verifier(signed, True, sender=dao)
     model_id = registry.register(cid_to_bytes(_cid()), 1, cid_to_bytes(_cid()), 0, [], [], 0,
                                  sender=creator).decode_logs(registry.AssetRegistered)[0].asset_id
     dataset_id = registry.register(cid_to_bytes(_cid()), 0, cid_to_bytes(_cid()), 0, [], [], 0,
@@ -240,7 +265,11 @@ def suite(project, chain, accounts, registry, deployer, dao, creator, other):
                       params_cid=params, output_cid=output, metadata_cid=card, owner=owner.address,
                       verifier=verifier.address)
             for output in outputs for owner in people[:2]]
-    return Suite(chain, registry, hub, verifier, deployer, dao, people, jobs, outputs)
+    copies = [Job.build(model_id=model_id, dataset_ids=[dataset_id], model_share_bps=1_000, dataset_shares_bps=[500],
+                        params_cid=params, output_cid=output, metadata_cid=card, owner=people[2].address,
+                        verifier=signed.address)
+              for output in outputs]
+    return Suite(chain, registry, hub, verifier, deployer, dao, people, jobs, outputs, copies)
 
 
 class AttestMachine(RuleBasedStateMachine):
@@ -252,7 +281,8 @@ class AttestMachine(RuleBasedStateMachine):
         self.snapshot = s.chain.snapshot()
         self.now = s.chain.blocks.head.timestamp + 1
         s.chain.mine(timestamp=self.now)
-        self.model = OptimisticModel(s.jobs)
+        self.model = OptimisticModel(s.jobs, s.copies)
+        self.squats = 0
         self.hub_from_block = s.chain.blocks.head.number
         # Start with a few claims, so that runs spend their steps on what happens to claims.
         for j in range(seeded):
@@ -365,10 +395,20 @@ class AttestMachine(RuleBasedStateMachine):
 
     @rule(o=st.integers(0, OUTPUTS - 1), really=st.sampled_from([False, False, False, True]))
     def squat(self, o, really):
-        """Now and then someone registers an output CID directly: no job for it can be accepted any more."""
+        """Now and then someone takes an output CID: registers it directly, or submits a copy of its
+        jobs with another owner through the signed verifier (an attester that re-runs jobs signs it).
+        No job for it can be accepted any more, and neither is possible while a claim holds it."""
         if not really:
             return
         s = self.suite
+        # Every other time a copy, decided without a draw so the generated runs stay those the
+        # vacuity guard below was tuned on.
+        self.squats += 1
+        if self.squats % 2 == 0:
+            job = s.copies[o]
+            proof = sign_job(job, ATTESTER.key, expires_at=2**40, chain_id=s.chain.chain_id).proof
+            self._act(lambda: self.model.submit_copy(o), s.hub.submit, job.as_args(), proof, sender=s.people[3])
+            return
         output_id = s.jobs[2 * o].output_id
         self._act(lambda: self.model.squat(output_id), s.registry.register, cid_to_bytes(s.output_cids[o]), 3,
                   cid_to_bytes(s.output_cids[o]), 0, [], [], 0, sender=s.people[5])
@@ -432,9 +472,13 @@ class AttestMachine(RuleBasedStateMachine):
 
     @invariant()
     def reservations_match(self):
-        # Nobody can squat an output while a claim holds it; a rejected claim lets it go.
+        # Nobody can squat an output while a claim holds it, nor register it through another job;
+        # a rejected claim lets it go.
         for output in {j.output_id for j in self.suite.jobs}:
             assert self.suite.registry.is_reserved(output) == (output in self.model.reserved), output
+        for j, job in enumerate(self.suite.jobs):
+            holds = self.model.reserved.get(job.output_id) == j
+            assert self.suite.hub.reserved_output(self._job_hash(j)) == (job.output_id if holds else 0), j
 
 
 def test_optimistic_verifier_matches_model(suite):

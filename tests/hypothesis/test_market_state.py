@@ -42,9 +42,9 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from cidhub.cid import RAW, cid_to_bytes, make_cid
-from cidhub.market import royalty_receiver_address
-from cidhub.provenance import split_parents
+from cidhub.chain.market import royalty_receiver_address
+from cidhub.chain.provenance import split_parents
+from cidhub.content.cid import RAW, cid_to_bytes, make_cid
 
 # tests/hypothesis is not a package (an installed `tests` package would shadow it): import the
 # model as a top-level module, like tests/python/conftest.py does for the strategies.

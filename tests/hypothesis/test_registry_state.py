@@ -51,8 +51,8 @@ from registry_strategies import (
 )
 from web3.exceptions import ContractLogicError as Web3ContractLogicError
 
-from cidhub.provenance import commitment, split_parents
-from cidhub.registry import AssetRecord
+from cidhub.chain.provenance import commitment, split_parents
+from cidhub.chain.registry import AssetRecord
 
 # ---------------------------------------------------------------- profiles
 
@@ -563,7 +563,7 @@ def test_registry_state_machine(registry, chain, curator, creator, buyer, other,
 
 def test_model_asset_id__matches_cidhub():
     # The model's id rule is written out independently of cidhub; keep the two in step.
-    from cidhub.registry import asset_id_for
+    from cidhub.chain.registry import asset_id_for
 
     for cid in (
         bytes(CID("base32", 1, "raw", ("sha2-256", hashlib.sha256(b"a").digest()))),

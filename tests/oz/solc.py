@@ -12,8 +12,10 @@ the repository's ``node_modules`` (``@openzeppelin/contracts/...``, pinned in pa
 so no compiler or library is downloaded at test time. The standard-JSON output is cached
 under ``.build/oz/``, keyed by a hash of the sources, the settings and the versions of solc
 and of @openzeppelin/contracts, so a second run (or another test module) does not recompile.
-Only contracts defined in the given sources are returned (not the imported library ones);
-ask for an imported contract by importing it in a one-line source.
+Only contracts defined in the given sources are returned (not the imported library ones); to get
+an OpenZeppelin contract or interface, derive from it in your source, e.g.
+``contract Holder is ERC721Holder {}`` or ``interface IGovernorClient is IGovernor {}`` (see
+tests/oz/contracts/OzGovernors.sol).
 
 Compilation errors raise :class:`SolcError` with solc's formatted messages.
 """

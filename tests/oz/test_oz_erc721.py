@@ -15,8 +15,8 @@ import ape
 import pytest
 from eth_utils import keccak
 
-from cidhub.cid import RAW, cid_to_bytes, make_cid
-from cidhub.registry import Kind
+from cidhub.chain.registry import Kind
+from cidhub.content.cid import RAW, cid_to_bytes, make_cid
 
 from .solc import compile_solidity, container
 

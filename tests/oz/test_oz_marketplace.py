@@ -16,8 +16,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from cidhub.cid import RAW, cid_to_bytes, make_cid
-from cidhub.registry import Kind
+from cidhub.chain.registry import Kind
+from cidhub.content.cid import RAW, cid_to_bytes, make_cid
 
 from .solc import compile_solidity, container
 

@@ -24,11 +24,12 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 # STYLE.md) and are imported as the top-level module `strategies`, which is how pytest itself
 # imports modules from that rootdir-less directory. `tests.hypothesis.strategies` does not
 # work: an installed dependency ships a top-level `tests` package into site-packages.
-_STRATEGIES_DIR = str(REPO_ROOT / "tests" / "hypothesis")
-if _STRATEGIES_DIR not in sys.path:
-    sys.path.insert(0, _STRATEGIES_DIR)
+# The test doubles (tests/doubles: the pinning-service server) are imported the same way.
+for _shared in (REPO_ROOT / "tests" / "hypothesis", REPO_ROOT / "tests" / "doubles"):
+    if str(_shared) not in sys.path:
+        sys.path.insert(0, str(_shared))
 
-from cidhub.store import BlockStore  # noqa: E402
+from cidhub.content.store import BlockStore  # noqa: E402
 
 NODE_BIN = REPO_ROOT / "node_modules" / ".bin"
 IPFS_CAR = NODE_BIN / "ipfs-car"

@@ -6,9 +6,9 @@ from __future__ import annotations
 import ape
 import pytest
 
-from cidhub.provenance import parents_of
-from cidhub.cid import cid_to_bytes, make_cid
-from cidhub.registry import Kind
+from cidhub.chain.provenance import parents_of
+from cidhub.chain.registry import Kind
+from cidhub.content.cid import cid_to_bytes, make_cid
 
 from .helpers import ZERO_ADDRESS, fresh_cid
 
@@ -159,7 +159,7 @@ def test_submit__shares_exactly_at_cap__accepted(registry, make_job, submit_sign
 
 
 def test_submit__verifier_not_approved__reverts(hub, make_job, sign, attacker, project, deployer):
-    rogue = project.SignedAttestationVerifier.deploy(sender=deployer)  # never approved
+    rogue = project.SignedAttestationVerifier.deploy(hub, sender=deployer)  # never approved
     job = make_job(verifier=rogue.address)
 
     with ape.reverts("attest: verifier not approved"):

@@ -4,8 +4,20 @@ from __future__ import annotations
 
 import ape
 
-from .helpers import (ABSTAIN, AGAINST, CANCELED, DEFEATED, EXECUTED, EXPIRED, FOR, GRACE_PERIOD, HUB, QUEUED,
-                      SUCCEEDED, cid)
+from .helpers import (
+    ABSTAIN,
+    AGAINST,
+    CANCELED,
+    DEFEATED,
+    EXECUTED,
+    EXPIRED,
+    FOR,
+    GRACE_PERIOD,
+    HUB,
+    QUEUED,
+    SUCCEEDED,
+    cid,
+)
 
 
 def test_lifecycle__delist_through_the_dao(governor, timelock, registry_dao, new_asset, propose, to_active, to_end,
@@ -198,3 +210,15 @@ def test_state__canceled_directly_on_the_timelock_is_reported(governor, timelock
     for log in scheduled:
         timelock.cancel(log.id, sender=governor)  # the governor, impersonated on anvil
     assert governor.state(proposal.proposal_id) == CANCELED
+
+
+def test_queue__timelock_delay_past_48_bits__reverts_without_corrupting_the_proposal(governor, timelock, succeeded,
+                                                                                    chain, creator):
+    """The ETA is packed in 48 bits next to the proposal's flags: an absurd timelock delay (set by a
+    passed vote through the timelock's own update_delay) must not spill into them."""
+    proposal = succeeded()
+    chain.provider.set_balance(timelock.address, 10**18)
+    timelock.update_delay(2**48, sender=timelock)  # the timelock, impersonated on anvil
+    with ape.reverts("governor: timelock delay too long"):
+        governor.queue(*proposal.args(), sender=creator)
+    assert governor.state(proposal.proposal_id) == SUCCEEDED

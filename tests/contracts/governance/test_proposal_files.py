@@ -1,4 +1,4 @@
-"""cidhub.proposals against the deployed suite: files people write become exactly the calls the
+"""cidhub.chain.proposals against the deployed suite: files people write become exactly the calls the
 governor hashes, and mistakes are reported with what to fix, before anything is sent."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from cidhub.cid import cid_from_bytes
-from cidhub.proposals import ProposalError, encode_proposal, load_proposal, proposal_id
+from cidhub.chain.proposals import ProposalError, encode_proposal, load_proposal, proposal_id
+from cidhub.content.cid import cid_from_bytes
 
 from .helpers import HUB, cid
 

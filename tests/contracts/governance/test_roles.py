@@ -1,12 +1,13 @@
 """After `deploy_suite`, every lever of the suite is the timelock's alone and the deployer holds
-nothing; `cidhub.governance.audit_roles` (what `ape run roles` prints) says so from events."""
+nothing; `cidhub.chain.governance.audit_roles` (what `ape run roles` prints) says so from events."""
 
 from __future__ import annotations
 
 import pytest
 
-from cidhub.deploy import MINTER, OWNER, SUITE_ROLES, deploy_suite, expected_holder
-from cidhub.governance import GovernanceConfig, audit_roles, hand_over
+from cidhub.chain.deploy import deploy_suite
+from cidhub.chain.deployment import MINTER, OWNER, SUITE_ROLES, expected_holder
+from cidhub.chain.governance import GovernanceConfig, audit_roles, hand_over
 
 from .helpers import ZERO
 
@@ -58,13 +59,13 @@ def test_registry_royalties_linked_to_the_marketplace_for_good(governance_suite,
 
 
 def test_unlinked_registry__wiring_failure(project, deployer, chain):
-    from cidhub.deploy import ContractRecord, Deployment
+    from cidhub.chain.deployment import ContractRecord, Deployment
 
     registry = project.AssetRegistry.deploy(sender=deployer)
     market = project.Marketplace.deploy(registry, deployer, 250, sender=deployer)
     timelock = project.HubTimelock.deploy(5, [], [], deployer, sender=deployer)
-    records = {name: ContractRecord(c.address, chain.blocks.height, "")
-               for name, c in (("AssetRegistry", registry), ("Marketplace", market), ("HubTimelock", timelock))}
+    pairs = (("AssetRegistry", registry), ("Marketplace", market), ("HubTimelock", timelock))
+    records = {name: ContractRecord(c.address, chain.blocks.height, "") for name, c in pairs}
     deployment = Deployment("ethereum", "local", chain.chain_id, deployer.address, chain.blocks.height, "x", records)
 
     failures = audit_roles(deployment, _contract_at(project)).failures()
@@ -122,7 +123,7 @@ def test_deferred_hand_over__revokes_bootstrap_holders(project, deploy, deployer
 
 
 def test_missing_dao__is_a_failure(governance_suite, project):
-    from cidhub.deploy import Deployment
+    from cidhub.chain.deployment import Deployment
 
     partial = Deployment.from_json({**governance_suite.deployment.to_json(), "contracts": {
         "AssetRegistry": vars(governance_suite.deployment.contracts["AssetRegistry"])}})

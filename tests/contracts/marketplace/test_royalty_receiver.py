@@ -14,7 +14,7 @@ import ape
 import pytest
 from eth_utils import keccak
 
-from cidhub.market import ROYALTY_RECEIVER_INITCODE
+from cidhub.chain.market import ROYALTY_RECEIVER_INITCODE
 
 from .helpers import ETH
 

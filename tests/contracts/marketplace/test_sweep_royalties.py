@@ -11,8 +11,8 @@ from __future__ import annotations
 import ape
 import pytest
 
-from cidhub.market import royalty_receiver_address
-from cidhub.registry import Kind
+from cidhub.chain.market import royalty_receiver_address
+from cidhub.chain.registry import Kind
 
 from .helpers import ETH, fresh_cid, upstream_parts
 

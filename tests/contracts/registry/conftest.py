@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cidhub.registry import Kind
+from cidhub.chain.registry import Kind
 
 from . import cids
 

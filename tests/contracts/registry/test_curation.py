@@ -5,7 +5,7 @@ from __future__ import annotations
 import ape
 import pytest
 
-from cidhub.provenance import parents_of
+from cidhub.chain.provenance import parents_of
 
 from . import cids
 

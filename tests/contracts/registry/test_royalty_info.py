@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from cidhub.market import royalty_receiver_address
-from cidhub.registry import MAX_ROYALTY_BPS
+from cidhub.chain.market import royalty_receiver_address
+from cidhub.chain.registry import MAX_ROYALTY_BPS
 
 from . import cids
 

@@ -11,8 +11,8 @@ import pytest
 from eth_utils import function_signature_to_4byte_selector, keccak
 from multiformats import CID
 
-from cidhub.cid import to_base32_v1
-from cidhub.registry import MAX_BATCH, MAX_BPS, MAX_PARENTS, MAX_ROYALTY_BPS, Kind
+from cidhub.chain.registry import MAX_BATCH, MAX_BPS, MAX_PARENTS, MAX_ROYALTY_BPS, Kind
+from cidhub.content.cid import to_base32_v1
 
 from . import cids
 
