@@ -2,8 +2,8 @@
 
 `make bench` runs this last, so the README always shows the committed measurements (never
 hand-copied numbers). Sections are delimited by `<!-- gas-table -->` ... `<!-- /gas-table -->`,
-`<!-- cid-table -->` ... `<!-- /cid-table -->`, `<!-- ipfs-table -->` ... `<!-- /ipfs-table -->` and
-`<!-- access-table -->` ... `<!-- /access-table -->`.
+`<!-- cid-table -->` ... `<!-- /cid-table -->`, `<!-- ipfs-table -->` ... `<!-- /ipfs-table -->`,
+`<!-- sizes-table -->` ... `<!-- /sizes-table -->` and `<!-- access-table -->` ... `<!-- /access-table -->`.
 """
 
 from __future__ import annotations
@@ -68,6 +68,14 @@ def ipfs_table(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def sizes_table(report: dict) -> str:
+    lines = ["| contract | runtime bytes (deployed) | margin below 24,576 | ≥ 1,024 |", "|---|---:|---:|:---:|"]
+    for name, r in report["results"].items():
+        met = "yes" if r["meets_margin"] else "**no**"
+        lines.append(f"| `{name}` | {r['runtime_bytes']:,} | {r['margin']:,} | {met} |")
+    return "\n".join(lines) + "\n"
+
+
 def access_table(report: dict) -> str:
     put, mem, ttfb = report["throughput"], report["memory"], report["ttfb_last_mib_range"]
     priv, pub = put["private_access_service"], put["public_gateway"]
@@ -100,6 +108,9 @@ def main() -> int:
     cid = RESULTS / "cid.json"
     if cid.exists():
         text = _replace(text, "cid-table", cid_table(json.loads(cid.read_text())))
+    sizes = RESULTS / "sizes.json"
+    if sizes.exists():
+        text = _replace(text, "sizes-table", sizes_table(json.loads(sizes.read_text())))
     ipfs = RESULTS / "ipfs.json"
     if ipfs.exists():
         text = _replace(text, "ipfs-table", ipfs_table(json.loads(ipfs.read_text())))

@@ -101,6 +101,20 @@ def cli(output):
     gas["withdraw_eth"] = market.withdraw("0x" + "00" * 20, sender=buyers[3]).gas_used
     gas["withdraw_erc20"] = market.withdraw(token, sender=treasury).gas_used
 
+    # ERC-2981 royalties: paid to the asset's receiver by a sale elsewhere, swept into its pool.
+    # "first": the sweep deploys the asset's forwarder and fills an empty pool; then steady state.
+    registry.set_royalty_market(market, sender=deployer)
+    royal = asset([p1, p2])
+    receiver = market.royalty_receiver_of(royal)
+    gas["royalty_payment_eth_to_receiver"] = buyers[6].transfer(receiver, 10**15).gas_used
+    gas["sweep_royalties_eth_first"] = market.sweep_royalties(royal, "0x" + "00" * 20, sender=deployer).gas_used
+    buyers[6].transfer(receiver, 10**15)
+    gas["sweep_royalties_eth"] = market.sweep_royalties(royal, "0x" + "00" * 20, sender=deployer).gas_used
+    token.mint(buyers[7], 10**20, sender=deployer)
+    for key in ("sweep_royalties_erc20_first", "sweep_royalties_erc20"):
+        token.transfer(receiver, 10**18, sender=buyers[7])
+        gas[key] = market.sweep_royalties(royal, token, sender=deployer).gas_used
+
     results = write_results(output, report_for(gas, TARGETS))
     print_table(f"marketplace gas (tx) -> {output}", ["operation", "gas", "target", "ok"], [
         [op, f"{gas[op]:,}", f"{results[op]['target']:,}" if results[op]["target"] else "-",

@@ -170,6 +170,9 @@ def deploy_suite(project: Any, deployer: Any, *, curator: str | None = None, reg
     dao = deploy_dao(project, deployer, governance, allocations, lever_holder=admin)
     registry = project.AssetRegistry.deploy(sender=deployer)
     market = project.Marketplace.deploy(registry, treasury or admin or dao.timelock.address, fee_bps, sender=deployer)
+    # ERC-2981 royalties go to per-asset receivers at this Marketplace; the link is set once, here,
+    # while the deployer still holds the registry's admin role.
+    registry.set_royalty_market(market, sender=deployer)
     contracts = {"HubTimelock": dao.timelock, "HubToken": dao.token, "HubGovernor": dao.governor,
                  "AssetRegistry": registry, "Marketplace": market}
     # The compute-attestation hook (hub + verifiers); `attestation` is a AttestationSetup.

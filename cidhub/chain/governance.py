@@ -274,6 +274,11 @@ def audit_roles(deployment: Deployment, contract_at: Any) -> RoleAudit:
     market = contracts.get("Marketplace")
     if market is not None:
         audit.wiring.append(_wiring("Marketplace.treasury() is HubTimelock", market.treasury(), addresses[DAO_CONTRACT]))
+    registry = contracts.get("AssetRegistry")
+    if registry is not None:
+        # royaltyInfo names receivers that only this Marketplace can sweep; unset, no royalty is paid.
+        audit.wiring.append(_wiring("AssetRegistry.royalty_market() is Marketplace",
+                                    registry.royalty_market(), addresses.get("Marketplace")))
     if token is not None:
         clock_mode = token.CLOCK_MODE()
         audit.wiring.append(WiringCheck("HubToken clock", clock_mode == "mode=timestamp", clock_mode))

@@ -104,6 +104,24 @@ def _require_owner(registry: Any, asset_id: int, sender: Any) -> None:
         raise MarketError(f"{sender.address} does not own asset 0x{asset_id:064x} (the owner is {owner})")
 
 
+# contracts/modules/royalty_receiver.vy: the forwarder each asset's ERC-2981 royalties are paid to.
+ROYALTY_RECEIVER_INITCODE = bytes.fromhex(
+    "61337360a01b33175f5260286016602039603e600af314601b57005b604036038060405f375f5f825f6020355f355af1"
+    "3d5f5f3e603a573d5ffd5b3d5ff3"
+)
+
+
+def royalty_receiver_address(market: str, asset_id: int) -> str:
+    """Where `asset_id`'s ERC-2981 royalties are paid: the CREATE2 address of its forwarder at
+    `market` (what `AssetRegistry.royaltyInfo` and `Marketplace.royalty_receiver_of` answer),
+    computed off-chain, whether or not the forwarder is deployed yet."""
+    from eth_utils import keccak, to_checksum_address
+
+    digest = keccak(b"\xff" + bytes.fromhex(market[2:]) + asset_id.to_bytes(32, "big")
+                    + keccak(ROYALTY_RECEIVER_INITCODE))
+    return to_checksum_address(digest[12:])
+
+
 def chain_time() -> int:
     """The timestamp the next block will carry: what the contract compares with (anvil may time-travel)."""
     from ape import chain

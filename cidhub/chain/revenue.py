@@ -1,10 +1,11 @@
 """Where the money goes: settling pools up the provenance graph, withdrawing, and statements.
 
 The Marketplace keeps one pending pool per (asset, token) and moves money one level per
-`distribute`. This module plans and runs the whole climb (children before parents, so a parent
-is settled after everything its descendants pass up to it), withdraws balances, and rebuilds
-every credit from on-chain events into an earnings statement that must reconcile to the wei
-with the contract's balances.
+`distribute`. Secondary-sale (ERC-2981) royalties wait at each asset's receiver address until
+`sweep_royalties` moves them into the pool. This module sweeps them, plans and runs the whole
+climb (children before parents, so a parent is settled after everything its descendants pass up
+to it), withdraws balances, and rebuilds every credit from on-chain events into an earnings
+statement that must reconcile to the wei with the contract's balances.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cidhub.chain.market import ETH, MAX_BPS, token_label
+from cidhub.chain.market import ETH, MAX_BPS, royalty_receiver_address, token_label
 from cidhub.chain.provenance import parents_of, split_parents
 from cidhub.errors import CidhubError
 
@@ -61,6 +62,7 @@ class History:
         sources = [
             (registry, "Transfer"), (market, "SplitUpdated"), (market, "LicencePurchased"),
             (market, "RevenueDistributed"), (market, "Withdrawn"), (market, "FeeChanged"),
+            (market, "RoyaltiesSwept"), (market, "TokenAllowed"),
         ]
         for contract, name in sources:
             for log in getattr(contract, name).range(from_block, stop):
@@ -160,15 +162,17 @@ def settlement_order(history: History, assets: Iterable[int]) -> list[int]:
 
 def plan_and_distribute(registry: Any, market: Any, history: History, assets: Iterable[int], tokens: Iterable[str],
                         sender: Any | None, *, dry_run: bool = False,
-                        progress: Callable[[int, int], None] | None = None) -> list[Step]:
+                        progress: Callable[[int, int], None] | None = None,
+                        unswept: dict[tuple[int, str], int] | None = None) -> list[Step]:
     """Settle `assets` and everything they pass up to, for each token.
 
     With ``dry_run`` nothing is sent: the pools are read once and the contract's arithmetic is
-    replayed in Python, so the plan shows exactly what the transactions would do.
+    replayed in Python, so the plan shows exactly what the transactions would do. ``unswept``
+    adds what a dry run's royalty sweep would credit to pools, by (asset, token).
     """
     order = settlement_order(history, assets)
     tokens = list(tokens)
-    simulated: dict[tuple[int, str], int] = {}
+    simulated: dict[tuple[int, str], int] = dict(unswept or {}) if dry_run else {}
     steps: list[Step] = []
     total = len(order) * len(tokens)
     done = 0
@@ -198,6 +202,57 @@ def plan_and_distribute(registry: Any, market: Any, history: History, assets: It
                 step.tx_hash, step.gas_used = str(receipt.txn_hash), receipt.gas_used
             steps.append(step)
     return steps
+
+
+_BALANCE_OF_ABI = [{"type": "function", "name": "balanceOf", "stateMutability": "view",
+                    "inputs": [{"name": "account", "type": "address"}], "outputs": [{"name": "", "type": "uint256"}]}]
+
+
+def waiting_royalties(market: Any, asset_id: int, token: str) -> int:
+    """What the asset's royalty receiver holds in `token`: what `sweep_royalties` would move."""
+    receiver = royalty_receiver_address(market.address, asset_id)  # no RPC: a CREATE2 address
+    if int(token, 16) == 0:
+        return market.provider.get_balance(receiver)
+    from ape import Contract
+
+    return Contract(token, abi=_BALANCE_OF_ABI).balanceOf(receiver)
+
+
+def sweep_royalties(market: Any, assets: Iterable[int], tokens: Iterable[str], sender: Any | None, *,
+                    dry_run: bool = False, progress: Callable[[int, int], None] | None = None) -> list[dict[str, Any]]:
+    """`sweep_royalties` every (asset, token) whose royalty receiver holds something.
+
+    `assets` must be registered and `tokens` allowed (see `sweepable_tokens`), or the sweep
+    reverts. With ``dry_run`` nothing is sent and the amounts waiting are reported (what a sweep
+    credits, unless the token takes a fee on transfer)."""
+    assets, tokens = list(assets), list(tokens)
+    results = []
+    total, done = len(assets) * len(tokens), 0
+    for asset_id in assets:
+        for token in tokens:
+            done += 1
+            if progress:
+                progress(done, total)
+            amount = waiting_royalties(market, asset_id, token)
+            if not amount:
+                continue
+            row = {"asset_id": _hex(asset_id), "token": token_label(token), "token_address": token, "amount": amount,
+                   "tx_hash": None, "gas_used": None}
+            if not dry_run:
+                receipt = market.sweep_royalties(asset_id, token, sender=sender)
+                row["amount"] = receipt.decode_logs(market.RoyaltiesSwept)[0].amount
+                row["tx_hash"], row["gas_used"] = str(receipt.txn_hash), receipt.gas_used
+            results.append(row)
+    return results
+
+
+def sweepable_tokens(history: History) -> list[str]:
+    """ETH and every ERC-20 the DAO allowed and has not forbidden since (the tokens a sweep takes)."""
+    allowed: dict[str, bool] = {}
+    for _, name, log in history.events:
+        if name == "TokenAllowed":
+            allowed[log.token] = log.allowed
+    return [ETH, *(token for token, ok in allowed.items() if ok)]
 
 
 def candidate_payees(history: History) -> list[str]:
@@ -304,6 +359,8 @@ def build_statement(history: History, market: Any) -> Statement:
                 pools[(parent, log.token)] += part
             for payee, amount in credits.items():
                 earnings[(payee, log.asset_id, log.token)] += amount
+        elif name == "RoyaltiesSwept":
+            pools[(log.asset_id, log.token)] += log.amount
         elif name == "Withdrawn":
             withdrawn[(log.account, log.token)] += log.amount
 
@@ -355,10 +412,10 @@ def sale_attribution(history: History, registry: Any, market: Any, tx_hash: str)
 
 
 def iter_tokens(market: Any, history: History) -> Iterator[str]:
-    """ETH and every token any sale has used."""
+    """ETH and every token any sale or royalty sweep has used."""
     seen = {ETH}
     yield ETH
     for _, name, log in history.events:
-        if name == "LicencePurchased" and log.token not in seen:
+        if name in ("LicencePurchased", "RoyaltiesSwept") and log.token not in seen:
             seen.add(log.token)
             yield log.token

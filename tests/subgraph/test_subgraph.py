@@ -35,9 +35,11 @@ NODE_BIN = REPO_ROOT / "node_modules" / ".bin"
 RECORD_TS = SUBGRAPH / "src" / "record.ts"
 
 # Events the subgraph leaves out on purpose (roles, HubToken's owner and minters included, are in
-# deployments/*.json and on chain; approvals and ERC-4906 pings carry nothing the entities need).
+# deployments/*.json and on chain; approvals and ERC-4906 pings carry nothing the entities need;
+# RoyaltyMarketSet is the registry's one-time link to the Marketplace, deploy wiring that
+# `ape run roles` checks).
 NOT_INDEXED = {"RoleGranted", "RoleRevoked", "RoleAdminChanged", "Approval", "ApprovalForAll", "MetadataUpdate",
-               "OwnershipTransferred", "RoleMinterChanged"}
+               "OwnershipTransferred", "RoleMinterChanged", "RoyaltyMarketSet"}
 GOVERNANCE = ("HubToken", "HubGovernor", "HubTimelock")
 
 

@@ -40,6 +40,7 @@ const SENTENCES: Partial<Record<RevertReason, string>> = {
   "market: ether sent to a token offer": "This offer is paid in a token, not in ETH.",
   "market: fee-on-transfer token": "The payment token takes a fee on transfer, which the marketplace refuses.",
   "market: nothing to distribute": "There is no revenue waiting to be settled for this asset.",
+  "market: nothing to sweep": "No royalties are waiting at this asset's receiver in this currency.",
   "market: nothing to withdraw": "You have nothing to withdraw in this currency.",
   "market: offer expired": "The offer's sale window has closed.",
   "market: offer not active": "The offer is no longer active.",

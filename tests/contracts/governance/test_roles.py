@@ -49,6 +49,30 @@ def test_marketplace_treasury_is_the_timelock(governance_suite):
     assert governance_suite.Marketplace.treasury() == governance_suite.HubTimelock.address
 
 
+def test_registry_royalties_linked_to_the_marketplace_for_good(governance_suite, project):
+    # deploy_suite links them before the hand-over; the link cannot be changed, by the DAO either.
+    registry, market = governance_suite.AssetRegistry, governance_suite.Marketplace
+    assert registry.royalty_market() == market.address
+    audit = audit_roles(governance_suite.deployment, _contract_at(project))
+    (check,) = [w for w in audit.wiring if w.what == "AssetRegistry.royalty_market() is Marketplace"]
+    assert check.ok
+
+
+def test_unlinked_registry__wiring_failure(project, deployer, chain):
+    from cidhub.chain.deployment import ContractRecord, Deployment
+
+    registry = project.AssetRegistry.deploy(sender=deployer)
+    market = project.Marketplace.deploy(registry, deployer, 250, sender=deployer)
+    timelock = project.HubTimelock.deploy(5, [], [], deployer, sender=deployer)
+    pairs = (("AssetRegistry", registry), ("Marketplace", market), ("HubTimelock", timelock))
+    records = {name: ContractRecord(c.address, chain.blocks.height, "") for name, c in pairs}
+    deployment = Deployment("ethereum", "local", chain.chain_id, deployer.address, chain.blocks.height, "x", records)
+
+    failures = audit_roles(deployment, _contract_at(project)).failures()
+
+    assert any(f.startswith("AssetRegistry.royalty_market() is Marketplace: 0x0000") for f in failures)
+
+
 def test_deployment_record_lists_the_holders(governance_suite):
     roles = governance_suite.deployment.roles
     assert roles["AssetRegistry"]["CURATOR_ROLE"] == [governance_suite.HubTimelock.address]

@@ -15,8 +15,8 @@ export const deployments = {
         "blockNumber": 4
       },
       "ComputeAttestations": {
-        "address": "0x5FC8d32690cc91D4c39d9d3abcBD16989F875707",
-        "blockNumber": 6
+        "address": "0x0165878A594ca255338adfa4d48449f69242Eb8F",
+        "blockNumber": 7
       },
       "HubGovernor": {
         "address": "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0",
@@ -35,16 +35,16 @@ export const deployments = {
         "blockNumber": 5
       },
       "OptimisticVerifier": {
+        "address": "0x2279B7A0a67DB372996a5FaB50D91eAA73d2eBe6",
+        "blockNumber": 9
+      },
+      "SignedAttestationVerifier": {
         "address": "0xa513E6E4b8f2a923D98304ec87F64353C4D5C853",
         "blockNumber": 8
       },
-      "SignedAttestationVerifier": {
-        "address": "0x0165878A594ca255338adfa4d48449f69242Eb8F",
-        "blockNumber": 7
-      },
       "ZkVerifierAdapter": {
-        "address": "0x2279B7A0a67DB372996a5FaB50D91eAA73d2eBe6",
-        "blockNumber": 9
+        "address": "0x8A791620dd6260079BF849Dc5567aDC3F2FdC318",
+        "blockNumber": 10
       }
     }
   },

@@ -152,6 +152,16 @@ export const revertReasons = [
     ]
   },
   {
+    "reason": "attest: caller is not the hub",
+    "scope": "attest",
+    "detail": "caller is not the hub",
+    "contracts": [
+      "OptimisticVerifier",
+      "SignedAttestationVerifier",
+      "ZkVerifierAdapter"
+    ]
+  },
+  {
     "reason": "attest: caller may not release outputs",
     "scope": "attest",
     "detail": "caller may not release outputs",
@@ -860,6 +870,14 @@ export const revertReasons = [
     ]
   },
   {
+    "reason": "governor: invalid signer",
+    "scope": "governor",
+    "detail": "invalid signer",
+    "contracts": [
+      "HubGovernor"
+    ]
+  },
+  {
     "reason": "governor: invalid vote type",
     "scope": "governor",
     "detail": "invalid vote type",
@@ -908,6 +926,14 @@ export const revertReasons = [
     ]
   },
   {
+    "reason": "governor: proposal threshold too high",
+    "scope": "governor",
+    "detail": "proposal threshold too high",
+    "contracts": [
+      "HubGovernor"
+    ]
+  },
+  {
     "reason": "governor: proposer above threshold",
     "scope": "governor",
     "detail": "proposer above threshold",
@@ -924,9 +950,9 @@ export const revertReasons = [
     ]
   },
   {
-    "reason": "governor: quorum over 100%",
+    "reason": "governor: quorum too high",
     "scope": "governor",
-    "detail": "quorum over 100%",
+    "detail": "quorum too high",
     "contracts": [
       "HubGovernor"
     ]
@@ -951,6 +977,14 @@ export const revertReasons = [
     "reason": "governor: timelock delay not over",
     "scope": "governor",
     "detail": "timelock delay not over",
+    "contracts": [
+      "HubGovernor"
+    ]
+  },
+  {
+    "reason": "governor: timelock delay too long",
+    "scope": "governor",
+    "detail": "timelock delay too long",
     "contracts": [
       "HubGovernor"
     ]
@@ -996,6 +1030,14 @@ export const revertReasons = [
     ]
   },
   {
+    "reason": "governor: vote params not supported",
+    "scope": "governor",
+    "detail": "vote params not supported",
+    "contracts": [
+      "HubGovernor"
+    ]
+  },
+  {
     "reason": "governor: voting delay too long",
     "scope": "governor",
     "detail": "voting delay too long",
@@ -1020,9 +1062,9 @@ export const revertReasons = [
     ]
   },
   {
-    "reason": "governor: zero voting period",
+    "reason": "governor: voting period too short",
     "scope": "governor",
-    "detail": "zero voting period",
+    "detail": "voting period too short",
     "contracts": [
       "HubGovernor"
     ]
@@ -1140,9 +1182,25 @@ export const revertReasons = [
     ]
   },
   {
+    "reason": "market: nothing arrived",
+    "scope": "market",
+    "detail": "nothing arrived",
+    "contracts": [
+      "Marketplace"
+    ]
+  },
+  {
     "reason": "market: nothing to distribute",
     "scope": "market",
     "detail": "nothing to distribute",
+    "contracts": [
+      "Marketplace"
+    ]
+  },
+  {
+    "reason": "market: nothing to sweep",
+    "scope": "market",
+    "detail": "nothing to sweep",
     "contracts": [
       "Marketplace"
     ]
@@ -1260,6 +1318,14 @@ export const revertReasons = [
     ]
   },
   {
+    "reason": "market: unexpected call",
+    "scope": "market",
+    "detail": "unexpected call",
+    "contracts": [
+      "Marketplace"
+    ]
+  },
+  {
     "reason": "market: unknown asset",
     "scope": "market",
     "detail": "unknown asset",
@@ -1372,6 +1438,14 @@ export const revertReasons = [
     ]
   },
   {
+    "reason": "registry: caller is not an admin",
+    "scope": "registry",
+    "detail": "caller is not an admin",
+    "contracts": [
+      "AssetRegistry"
+    ]
+  },
+  {
     "reason": "registry: caller is not owner nor approved",
     "scope": "registry",
     "detail": "caller is not owner nor approved",
@@ -1412,6 +1486,22 @@ export const revertReasons = [
     ]
   },
   {
+    "reason": "registry: market is not a contract",
+    "scope": "registry",
+    "detail": "market is not a contract",
+    "contracts": [
+      "AssetRegistry"
+    ]
+  },
+  {
+    "reason": "registry: market serves another registry",
+    "scope": "registry",
+    "detail": "market serves another registry",
+    "contracts": [
+      "AssetRegistry"
+    ]
+  },
+  {
     "reason": "registry: metadata cid must be sha2-256",
     "scope": "registry",
     "detail": "metadata cid must be sha2-256",
@@ -1447,6 +1537,14 @@ export const revertReasons = [
     "reason": "registry: parents and shares differ in length",
     "scope": "registry",
     "detail": "parents and shares differ in length",
+    "contracts": [
+      "AssetRegistry"
+    ]
+  },
+  {
+    "reason": "registry: royalty market already set",
+    "scope": "registry",
+    "detail": "royalty market already set",
     "contracts": [
       "AssetRegistry"
     ]
@@ -1620,6 +1718,14 @@ export const revertReasons = [
     ]
   },
   {
+    "reason": "votes: invalid signer",
+    "scope": "votes",
+    "detail": "invalid signer",
+    "contracts": [
+      "HubToken"
+    ]
+  },
+  {
     "reason": "votes: no such checkpoint",
     "scope": "votes",
     "detail": "no such checkpoint",
@@ -1647,6 +1753,14 @@ export const revertReasons = [
     "reason": "votes: total supply over the maximum",
     "scope": "votes",
     "detail": "total supply over the maximum",
+    "contracts": [
+      "HubToken"
+    ]
+  },
+  {
+    "reason": "votes: zero delegator",
+    "scope": "votes",
+    "detail": "zero delegator",
     "contracts": [
       "HubToken"
     ]

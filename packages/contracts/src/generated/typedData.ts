@@ -85,6 +85,16 @@ export const attestationTypes = {
   ],
 } as const;
 
+/** EIP-712 types of ZkJobBinding (ZkVerifierAdapter; hashed without a domain),
+ * as viem's signTypedData / hashTypedData / hashStruct take them. */
+export const zkJobBindingTypes = {
+  ZkJobBinding: [
+    { name: "chainId", type: "uint256" },
+    { name: "adapter", type: "address" },
+    { name: "jobHash", type: "bytes32" },
+  ],
+} as const;
+
 /** Each types export: its primary type and the contract whose EIP-712 domain it is signed under (null: a
  * struct hash only, as the job hash). */
 export const typedDataDefinitions = {
@@ -93,4 +103,5 @@ export const typedDataDefinitions = {
   permitTypes: { primaryType: "Permit", domain: "HubToken" },
   delegationTypes: { primaryType: "Delegation", domain: "HubToken" },
   attestationTypes: { primaryType: "Attestation", domain: "SignedAttestationVerifier" },
+  zkJobBindingTypes: { primaryType: "ZkJobBinding", domain: null },
 } as const;
