@@ -20,6 +20,7 @@ implements: this local store now, Kubo's RPC and the IPFS Pinning Service API la
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
@@ -33,10 +34,8 @@ from enum import Enum
 from pathlib import Path
 from typing import BinaryIO, Final
 
-from multiformats import multibase
-
 from cidhub.content.car import CarReader, CarWriter, verify_block
-from cidhub.content.cid import CID, CidLike, cid_from_bytes, parse_cid, to_base32_v1
+from cidhub.content.cid import CID, CidLike, binary_multihash, cid_from_bytes, parse_cid, to_base32_v1
 from cidhub.content.unixfs import Block, ImportResult, Profile, import_path, iter_links
 from cidhub.errors import (
     BlockNotFoundError,
@@ -95,8 +94,11 @@ class BlockStore:
     @staticmethod
     def key_for(cid: CidLike) -> str:
         """Flatfs-style key: uppercase base32 (no padding) of the multihash."""
-        multihash_bytes = bytes(parse_cid(cid).digest)
-        return multibase.encode(multihash_bytes, "base32")[1:].upper()
+        if isinstance(cid, (bytes, bytearray, memoryview)):
+            multihash_bytes = binary_multihash(cid)  # no CID object: this is every put's path
+        else:
+            multihash_bytes = bytes(parse_cid(cid).digest)
+        return base64.b32encode(multihash_bytes).decode("ascii").rstrip("=")
 
     def path_for(self, cid: CidLike) -> Path:
         key = self.key_for(cid)
@@ -156,17 +158,16 @@ class BlockStore:
             BlockNotFoundError: not in the store.
             CorruptBlockError: the stored bytes do not hash to the CID.
         """
-        parsed = parse_cid(cid)
-        path = self.path_for(parsed)
+        path = self.path_for(cid)
         try:
             data = path.read_bytes()
         except FileNotFoundError:
-            raise BlockNotFoundError(f"block {parsed} is not in the store at {self.root}") from None
+            raise BlockNotFoundError(f"block {parse_cid(cid)} is not in the store at {self.root}") from None
         try:
-            verify_block(parsed, data)
+            verify_block(cid, data)
         except CarError:
             raise CorruptBlockError(
-                f"block {parsed} at {path} is corrupt (its bytes no longer match the CID); "
+                f"block {parse_cid(cid)} at {path} is corrupt (its bytes no longer match the CID); "
                 "delete it and add the content again"
             ) from None
         return data
