@@ -10,7 +10,8 @@ Durability rules, because a store that returns wrong bytes is worse than none:
 
 * ``put`` writes to a temporary file in the same file system, fsyncs it, then renames it over
   the final name. A crash or exception mid-write leaves at most a stray temporary file, never a
-  truncated block under a real key.
+  truncated block under a real key. Inside :meth:`BlockStore.batch` (imports, CAR imports) the
+  same order holds with one filesystem sync per few thousand blocks instead of two fsyncs each.
 * ``get`` re-hashes what it read and raises :class:`~cidhub.errors.CorruptBlockError` if the disk
   returned something else.
 
@@ -22,14 +23,15 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import ctypes
 import json
 import os
 import tempfile
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import BinaryIO, Final
@@ -83,11 +85,13 @@ class BlockStore:
         root: data directory; default :func:`default_data_dir`. Created on first write.
         fsync: flush every block (and its directory entry) to disk before it counts as
             stored, as Kubo's flatfs does by default. Tests and throwaway stores may disable it.
+            Inside :meth:`batch` the flushes are grouped, with the same guarantee.
     """
 
     def __init__(self, root: str | os.PathLike[str] | None = None, *, fsync: bool = True) -> None:
         self.root = Path(root).expanduser() if root is not None else default_data_dir()
         self.fsync = fsync
+        self._local = threading.local()  # the current thread's batch, if any
 
     # ---- layout
 
@@ -132,24 +136,73 @@ class BlockStore:
         with contextlib.suppress(FileNotFoundError):
             if final.stat().st_size == len(data):
                 return False  # present; get() re-verifies the content whenever it is read
+        batch: _Batch | None = getattr(self._local, "batch", None)
+        if batch is not None and final in batch.pending:
+            return False  # written earlier in this batch (the same chunk twice)
         final.parent.mkdir(parents=True, exist_ok=True)
         tmp_dir = self.root / _TMP_DIR
         tmp_dir.mkdir(parents=True, exist_ok=True)
+        durable_now = self.fsync and batch is None
         fd, tmp_name = tempfile.mkstemp(dir=tmp_dir, prefix="put-", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as tmp:
                 tmp.write(data)
                 tmp.flush()
-                if self.fsync:
+                if durable_now:
                     os.fsync(tmp.fileno())
+            if batch is not None:
+                batch.pending[final] = tmp_name  # renamed once its bytes are on disk
+                if len(batch.pending) >= batch.flush_every:
+                    self._flush(batch)
+                return True
             os.replace(tmp_name, final)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp_name)
             raise
-        if self.fsync:
+        if durable_now:
             _fsync_dir(final.parent)
         return True
+
+    @contextlib.contextmanager
+    def batch(self, flush_every: int = 4096) -> Iterator[None]:
+        """Write many blocks with a few filesystem syncs instead of two fsyncs each.
+
+        With ``fsync`` on, each block costs two fsyncs (about 3 ms apiece on a virtual disk),
+        which caps an import at a few hundred small files a second. Inside a batch, blocks go to
+        temporary files unflushed; every ``flush_every`` blocks, and when the batch ends, one
+        sync of the store's filesystem makes them durable, then they are renamed into place
+        and a second sync makes the renames durable. So a block appears under its name only
+        once its bytes are on disk, as without a batch, and everything written in the batch is
+        durable when the ``with`` block exits normally. Blocks written by other threads are
+        not affected; within the batch, ``has``/``get`` see a block only after its flush. On an
+        exception the unflushed temporary files are removed.
+        """
+        if not self.fsync or getattr(self._local, "batch", None) is not None:
+            yield  # nothing to group (or already grouping)
+            return
+        batch = _Batch(flush_every)
+        self._local.batch = batch
+        try:
+            yield
+        except BaseException:
+            for tmp_name in batch.pending.values():
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp_name)
+            raise
+        else:
+            self._flush(batch)
+        finally:
+            self._local.batch = None
+
+    def _flush(self, batch: _Batch) -> None:
+        if not batch.pending:
+            return
+        _sync_filesystem(self.root, batch.pending.values())  # the temporary files' bytes
+        for final, tmp_name in batch.pending.items():
+            os.replace(tmp_name, final)
+        _sync_filesystem(self.root, {final.parent for final in batch.pending})  # the renames
+        batch.pending.clear()
 
     def get(self, cid: CidLike) -> bytes:
         """The block's bytes, verified against the CID.
@@ -250,8 +303,9 @@ class BlockStore:
     def import_car(self, stream: BinaryIO) -> tuple[CID, ...]:
         """Store every block of a CAR (each verified while reading); returns its roots."""
         reader = CarReader(stream)
-        for block in reader:
-            self._write(block.cid_bytes, block.data)
+        with self.batch():
+            for block in reader:
+                self._write(block.cid_bytes, block.data)
         return reader.roots
 
     def add_file(
@@ -261,8 +315,48 @@ class BlockStore:
         *,
         include_hidden: bool = False,
     ) -> ImportResult:
-        """Import a file or directory and store its blocks in the same single read."""
-        return import_path(path, profile, self.put_block, include_hidden=include_hidden)
+        """Import a file or directory and store its blocks in the same single read; every block
+        is durable when this returns (see :meth:`batch`)."""
+        with self.batch():
+            return import_path(path, profile, self.put_block, include_hidden=include_hidden)
+
+
+@dataclass
+class _Batch:
+    flush_every: int
+    pending: dict[Path, str] = field(default_factory=dict)  # final path -> temporary file
+
+
+def _libc_syncfs() -> Callable[[int], int] | None:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.syncfs  # type: ignore[no-any-return]
+    except (OSError, AttributeError):
+        return None  # not Linux
+
+
+_SYNCFS: Final = _libc_syncfs()
+
+
+def _sync_filesystem(root: Path, paths: Iterable[str | Path]) -> None:
+    """Make everything written under ``root`` durable: ``syncfs`` on Linux (one call for the
+    whole filesystem), else ``sync``, else an fsync of each path."""
+    if _SYNCFS is not None:
+        fd = os.open(root, os.O_RDONLY)
+        try:
+            if _SYNCFS(fd) == 0:
+                return
+        finally:
+            os.close(fd)
+    if hasattr(os, "sync"):
+        os.sync()
+        return
+    for path in paths:
+        if os.path.isdir(path):
+            _fsync_dir(Path(path))
+        else:
+            with open(path, "rb") as f:
+                os.fsync(f.fileno())
 
 
 def _fsync_dir(path: Path) -> None:

@@ -38,7 +38,7 @@ from typing import Any, Final
 
 from cidhub import __version__
 from cidhub.content.car import CarReader
-from cidhub.content.cid import CID, cid_from_bytes, parse_cid
+from cidhub.content.cid import CID, cid_from_bytes, cid_text, parse_cid
 from cidhub.content.store import BlockStore, LocalPinTarget, PinState
 from cidhub.content.unixfs import (
     UNIXFS_V0_2015,
@@ -239,27 +239,28 @@ class RpcApi:
         out = _NdjsonSpool()
         files = 0
         try:
-            for part in MultipartReader(body, params["boundary"]):
-                name = (part.filename or "").strip("/")
-                if part.content_type == "application/x-directory":
-                    tree.add_directory(name)
-                    continue
-                if part.content_type == "application/symlink":
-                    raise RpcError("add: symlinks are not supported over RPC", 400, 1)
-                importer = FileImporter(profile, sink)
-                chunk = profile.chunk_size
-                while True:
-                    data = part.read(chunk)
-                    if not data:
-                        break
-                    importer.write(data)
-                result = importer.finish()
-                tree.add_file(name, result.cid_bytes, result.dag_size, result.size)
-                out.append({"Name": name, "Hash": str(result.cid), "Size": str(result.dag_size)})
-                files += 1
-            if not files and not tree.has_entries():
-                raise RpcError("add: the request carried no file", 400, 1)
-            roots = tree.finish(out)
+            with self.store.batch():  # durable when the answer is sent
+                for part in MultipartReader(body, params["boundary"]):
+                    name = (part.filename or "").strip("/")
+                    if part.content_type == "application/x-directory":
+                        tree.add_directory(name)
+                        continue
+                    if part.content_type == "application/symlink":
+                        raise RpcError("add: symlinks are not supported over RPC", 400, 1)
+                    importer = FileImporter(profile, sink)
+                    chunk = profile.chunk_size
+                    while True:
+                        data = part.read(chunk)
+                        if not data:
+                            break
+                        importer.write(data)
+                    link = importer.finish_link()
+                    tree.add_file(name, link.cid, link.tsize, link.filesize)
+                    out.append({"Name": name, "Hash": cid_text(link.cid), "Size": str(link.tsize)})
+                    files += 1
+                if not files and not tree.has_entries():
+                    raise RpcError("add: the request carried no file", 400, 1)
+                roots = tree.finish(out)
         except HttpBodyError as exc:
             out.close()
             raise RpcError(f"add: malformed upload: {exc}", 400, 1) from None
@@ -379,20 +380,21 @@ class RpcApi:
         roots: list[CID] = []
         blocks = block_bytes = 0
         try:
-            for part in MultipartReader(body, params["boundary"]):
-                if part.content_type == "application/x-directory":
-                    continue
-                reader = CarReader(part)  # type: ignore[arg-type]
-                for block in reader:
-                    if len(block.data) > MAX_BLOCK_SIZE and not big:
-                        raise RpcError(
-                            f"dag/import: block {block.cid} is {len(block.data)} bytes, over the "
-                            f"{MAX_BLOCK_SIZE}-byte limit (pass allow-big-block=true)"
-                        )
-                    self.store.put_block(block)
-                    blocks += 1
-                    block_bytes += len(block.data)
-                roots.extend(r for r in reader.roots if r not in roots)
+            with self.store.batch():  # durable before the roots are checked and pinned
+                for part in MultipartReader(body, params["boundary"]):
+                    if part.content_type == "application/x-directory":
+                        continue
+                    reader = CarReader(part)  # type: ignore[arg-type]
+                    for block in reader:
+                        if len(block.data) > MAX_BLOCK_SIZE and not big:
+                            raise RpcError(
+                                f"dag/import: block {block.cid} is {len(block.data)} bytes, over the "
+                                f"{MAX_BLOCK_SIZE}-byte limit (pass allow-big-block=true)"
+                            )
+                        self.store.put_block(block)
+                        blocks += 1
+                        block_bytes += len(block.data)
+                    roots.extend(r for r in reader.roots if r not in roots)
         except CarError as exc:
             raise RpcError(f"dag/import: {exc}") from None
         except HttpBodyError as exc:
@@ -478,10 +480,10 @@ class _Tree:
     def finish(self, out: _NdjsonSpool) -> list[CID]:
         """Encode every directory bottom-up, writing its output line; return the roots to pin."""
         for path in sorted((p for p in self.dirs if p), key=lambda p: -p.count("/")):
-            result = self.dirs.pop(path).finish()
+            link = self.dirs.pop(path).finish_link()
             parent, _, name = path.rpartition("/")
-            self._link(parent, name, result.cid_bytes, result.dag_size, result.size)
-            out.append({"Name": path, "Hash": str(result.cid), "Size": str(result.dag_size)})
+            self._link(parent, name, link.cid, link.tsize, link.filesize)
+            out.append({"Name": path, "Hash": cid_text(link.cid), "Size": str(link.tsize)})
         if self.wrap:
             result = self.dirs[""].finish()
             out.append({"Name": "", "Hash": str(result.cid), "Size": str(result.dag_size)})
