@@ -25,6 +25,8 @@ __all__ = [
     "UnixfsData",
     "encode_pbnode",
     "decode_pbnode",
+    "split_pbnode",
+    "decode_pblink",
     "encode_unixfs_data",
     "decode_unixfs_data",
     "iter_links",
@@ -154,18 +156,34 @@ def _iter_fields(buf: bytes) -> Iterator[tuple[int, int, int | bytes]]:
 
 def decode_pbnode(block: bytes) -> PBNode:
     """Decode dag-pb bytes strictly (canonical field order, no unknown fields)."""
-    links: list[PBLink] = []
+    raw_links, data = split_pbnode(block)
+    return PBNode(tuple(_decode_link(raw) for raw in raw_links), data)
+
+
+def split_pbnode(block: bytes) -> tuple[list[bytes], bytes | None]:
+    """The encoded links (each a PBLink message, undecoded) and the Data of a dag-pb node.
+
+    For readers that need one link of a wide node (a HAMT lookup) or only its Data (what kind
+    of node it is): the node's structure is checked as :func:`decode_pbnode` checks it, and the
+    links are decoded only when asked (:func:`decode_pblink`).
+    """
+    links: list[bytes] = []
     data: bytes | None = None
     for number, wire, value in _iter_fields(block):
         if number == 2 and wire == 2 and data is None:
             assert isinstance(value, bytes)
-            links.append(_decode_link(value))
+            links.append(value)
         elif number == 1 and wire == 2 and data is None:
             assert isinstance(value, bytes)
             data = value
         else:
             raise UnixfsError(f"invalid dag-pb node: unexpected field {number} (wire {wire})")
-    return PBNode(tuple(links), data)
+    return links, data
+
+
+def decode_pblink(raw: bytes) -> PBLink:
+    """Decode one PBLink message (as returned by :func:`split_pbnode`)."""
+    return _decode_link(raw)
 
 
 def _decode_link(buf: bytes) -> PBLink:

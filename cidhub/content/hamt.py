@@ -44,10 +44,11 @@ from cidhub.content.dagpb import (
     PBLink,
     PBNode,
     UnixfsData,
-    decode_pbnode,
+    decode_pblink,
     decode_unixfs_data,
     encode_pbnode,
     encode_unixfs_data,
+    split_pbnode,
 )
 from cidhub.content.varint import decode_uvarint
 from cidhub.content.varint import encode_uvarint as _uvarint
@@ -211,20 +212,22 @@ def _unpack(record: bytes) -> tuple[str, bytes, int]:
 
 @dataclass(frozen=True, slots=True)
 class Shard:
-    """One decoded HAMT node: its links in slot order and its occupied slots."""
+    """One HAMT node: its links in slot order (decoded on demand) and its occupied slots."""
 
-    links: tuple[PBLink, ...]
+    raw_links: tuple[bytes, ...]
     bitfield: int
     layout: ShardLayout
 
+    @property
+    def links(self) -> Iterator[PBLink]:
+        """Every link, decoded as it is reached."""
+        return (decode_pblink(raw) for raw in self.raw_links)
+
     def slot(self, index: int) -> PBLink | None:
-        """The link in slot ``index``, or None if the slot is empty."""
+        """The link in slot ``index``, or None if the slot is empty (decodes only that link)."""
         if not self.bitfield >> index & 1:
             return None
-        position = (self.bitfield & ((1 << index) - 1)).bit_count()
-        if position >= len(self.links):
-            raise UnixfsError("malformed HAMT shard: the bitfield names more slots than the node has links")
-        link = self.links[position]
+        link = decode_pblink(self.raw_links[(self.bitfield & ((1 << index) - 1)).bit_count()])
         if not (link.name or "").startswith(self.layout.prefix(index)):
             raise UnixfsError(
                 f"malformed HAMT shard: slot {index:X} holds a link named {link.name!r}, "
@@ -238,11 +241,14 @@ class Shard:
 
 
 def parse_shard(block: bytes) -> Shard:
-    """Decode a HAMT shard node, refusing what boxo would refuse (other hashes, bad fanouts)."""
-    node = decode_pbnode(block)
-    if node.data is None:
+    """Decode a HAMT shard node, refusing what boxo would refuse (other hashes, bad fanouts).
+
+    Links stay encoded until used, so a lookup decodes one link per level, not ``fanout``.
+    """
+    raw_links, data = split_pbnode(block)
+    if data is None:
         raise UnixfsError("not a HAMT shard: the dag-pb node has no UnixFS data")
-    fs = decode_unixfs_data(node.data)
+    fs = decode_unixfs_data(data)
     if fs.type != DATA_HAMT_SHARD:
         raise UnixfsError(f"not a HAMT shard: UnixFS type {fs.type}")
     if fs.hash_type != HASH_MURMUR3_X64_64:
@@ -251,11 +257,11 @@ def parse_shard(block: bytes) -> Shard:
     bitfield = int.from_bytes(fs.data or b"", "big")
     if bitfield >> layout.fanout:
         raise UnixfsError(f"malformed HAMT shard: bitfield wider than the fanout {layout.fanout}")
-    if bitfield.bit_count() != len(node.links):
+    if bitfield.bit_count() != len(raw_links):
         raise UnixfsError(
-            f"malformed HAMT shard: {bitfield.bit_count()} occupied slots but {len(node.links)} links"
+            f"malformed HAMT shard: {bitfield.bit_count()} occupied slots but {len(raw_links)} links"
         )
-    return Shard(node.links, bitfield, layout)
+    return Shard(tuple(raw_links), bitfield, layout)
 
 
 def find(get: BlockGetter, root_block: bytes, name: str, visited: list[bytes] | None = None) -> PBLink | None:
@@ -304,7 +310,7 @@ def _walk(get: BlockGetter, root_block: bytes) -> Iterator[tuple[Shard, PBLink, 
     """Depth-first over every link, parents before children; a shard link comes with the child's
     block (read once), a value link with None."""
     shards = [parse_shard(root_block)]
-    stack = [iter(shards[0].links)]
+    stack: list[Iterator[PBLink]] = [shards[0].links]
     while stack:
         link = next(stack[-1], None)
         if link is None:
@@ -321,4 +327,4 @@ def _walk(get: BlockGetter, root_block: bytes) -> Iterator[tuple[Shard, PBLink, 
             raise UnixfsError(f"malformed HAMT: nested more than {child.layout.max_depth} levels deep")
         yield shard, link, block
         shards.append(child)
-        stack.append(iter(child.links))
+        stack.append(child.links)

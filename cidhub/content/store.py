@@ -21,12 +21,10 @@ implements: this local store now, Kubo's RPC and the IPFS Pinning Service API la
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import ctypes
 import json
 import os
-import tempfile
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -92,6 +90,7 @@ class BlockStore:
         self.root = Path(root).expanduser() if root is not None else default_data_dir()
         self.fsync = fsync
         self._local = threading.local()  # the current thread's batch, if any
+        self._root = os.fspath(self.root)
 
     # ---- layout
 
@@ -102,11 +101,17 @@ class BlockStore:
             multihash_bytes = binary_multihash(cid)  # no CID object: this is every put's path
         else:
             multihash_bytes = bytes(parse_cid(cid).digest)
-        return base64.b32encode(multihash_bytes).decode("ascii").rstrip("=")
+        return _base32_key(multihash_bytes)
 
     def path_for(self, cid: CidLike) -> Path:
         key = self.key_for(cid)
         return self.root / key[-3:-1] / f"{key}{_SUFFIX}"
+
+    def _paths(self, cid: CidLike) -> tuple[str, str, str]:
+        """(key, shard directory, final path) as strings: pathlib costs more than the write."""
+        key = self.key_for(cid)
+        directory = os.path.join(self._root, key[-3:-1])
+        return key, directory, os.path.join(directory, key + _SUFFIX)
 
     # ---- basic operations
 
@@ -132,18 +137,21 @@ class BlockStore:
         return self._write(block.cid_bytes, block.data)
 
     def _write(self, cid: CidLike, data: bytes) -> bool:
-        final = self.path_for(cid)
+        key, directory, final = self._paths(cid)
         with contextlib.suppress(FileNotFoundError):
-            if final.stat().st_size == len(data):
+            if os.stat(final).st_size == len(data):
                 return False  # present; get() re-verifies the content whenever it is read
         batch: _Batch | None = getattr(self._local, "batch", None)
         if batch is not None and final in batch.pending:
             return False  # written earlier in this batch (the same chunk twice)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        tmp_dir = self.root / _TMP_DIR
-        tmp_dir.mkdir(parents=True, exist_ok=True)
         durable_now = self.fsync and batch is None
-        fd, tmp_name = tempfile.mkstemp(dir=tmp_dir, prefix="put-", suffix=".tmp")
+        # One writer per (process, thread) and key at a time, so the name needs no randomness.
+        tmp_name = os.path.join(self._root, _TMP_DIR, f"{key}.{os.getpid()}.{threading.get_ident()}.tmp")
+        try:
+            fd = os.open(tmp_name, _TMP_FLAGS, 0o644)
+        except FileNotFoundError:
+            os.makedirs(os.path.dirname(tmp_name), exist_ok=True)
+            fd = os.open(tmp_name, _TMP_FLAGS, 0o644)
         try:
             with os.fdopen(fd, "wb") as tmp:
                 tmp.write(data)
@@ -155,13 +163,13 @@ class BlockStore:
                 if len(batch.pending) >= batch.flush_every:
                     self._flush(batch)
                 return True
-            os.replace(tmp_name, final)
+            _replace(tmp_name, final, directory)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp_name)
             raise
         if durable_now:
-            _fsync_dir(final.parent)
+            _fsync_dir(Path(directory))
         return True
 
     @contextlib.contextmanager
@@ -200,8 +208,8 @@ class BlockStore:
             return
         _sync_filesystem(self.root, batch.pending.values())  # the temporary files' bytes
         for final, tmp_name in batch.pending.items():
-            os.replace(tmp_name, final)
-        _sync_filesystem(self.root, {final.parent for final in batch.pending})  # the renames
+            _replace(tmp_name, final, os.path.dirname(final))
+        _sync_filesystem(self.root, {os.path.dirname(final) for final in batch.pending})  # the renames
         batch.pending.clear()
 
     def get(self, cid: CidLike) -> bytes:
@@ -324,7 +332,39 @@ class BlockStore:
 @dataclass
 class _Batch:
     flush_every: int
-    pending: dict[Path, str] = field(default_factory=dict)  # final path -> temporary file
+    pending: dict[str, str] = field(default_factory=dict)  # final path -> temporary file
+
+
+_TMP_FLAGS: Final = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
+
+
+def _replace(tmp_name: str, final: str, directory: str) -> None:
+    try:
+        os.replace(tmp_name, final)
+    except FileNotFoundError:
+        if not os.path.exists(tmp_name):
+            raise
+        os.makedirs(directory, exist_ok=True)  # the shard directory's first block
+        os.replace(tmp_name, final)
+
+
+_B32: Final = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+#: every 10-bit value as two base32 characters
+_B32_PAIRS: Final = tuple(a + b for a in _B32 for b in _B32)
+
+
+def _base32_key(data: bytes) -> str:
+    """RFC 4648 base32, upper case, no padding: ``base64.b32encode`` is pure Python in 3.11
+    and slower than hashing a small block."""
+    bits = len(data) * 8
+    chars = (bits + 4) // 5
+    number = int.from_bytes(data, "big") << (chars * 5 - bits)
+    out = []
+    for shift in range((chars // 2) * 10 - 10 + (chars % 2) * 5, -1, -10):
+        out.append(_B32_PAIRS[(number >> shift) & 0x3FF])
+    if chars % 2:
+        out.append(_B32[number & 0x1F])
+    return "".join(out)
 
 
 def _libc_syncfs() -> Callable[[int], int] | None:

@@ -46,11 +46,13 @@ from cidhub.content.dagpb import (
     PBLink,
     PBNode,
     UnixfsData,
+    decode_pblink,
     decode_pbnode,
     decode_unixfs_data,
     encode_pbnode,
     encode_unixfs_data,
     iter_links,
+    split_pbnode,
 )
 from cidhub.content.hamt import DEFAULT_FANOUT, ShardWriter, shard_layout
 from cidhub.content.varint import decode_uvarint
@@ -80,6 +82,8 @@ __all__ = [
     "UnixfsData",
     "encode_pbnode",
     "decode_pbnode",
+    "split_pbnode",
+    "decode_pblink",
     "encode_unixfs_data",
     "decode_unixfs_data",
     "iter_links",

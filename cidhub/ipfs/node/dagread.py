@@ -27,6 +27,7 @@ from cidhub.content.unixfs import (
     PBLink,
     decode_pbnode,
     decode_unixfs_data,
+    split_pbnode,
 )
 from cidhub.errors import CidhubError, UnixfsError
 
@@ -81,10 +82,10 @@ def stat_block(cid: CID, data: bytes) -> Entry:
         return Entry(cid, "file", len(data))
     if _codec(cid) != _DAG_PB:
         return Entry(cid, "other", 0)
-    node = decode_pbnode(data)
-    if node.data is None:
+    _, node_data = split_pbnode(data)  # the links stay undecoded: a HAMT root has 256
+    if node_data is None:
         return Entry(cid, "other", 0)
-    fs = decode_unixfs_data(node.data)
+    fs = decode_unixfs_data(node_data)
     if fs.type in (DATA_FILE, DATA_RAW):
         if fs.filesize is not None:
             size = fs.filesize
@@ -131,10 +132,14 @@ def iter_directory_blocks(store: BlockStore, cid: CID) -> Iterator[tuple[CID, by
             yield cid_from_bytes(child), data
 
 
-def lookup(store: BlockStore, directory: Entry, name: str, visited: list[CID] | None = None) -> CID | None:
+def lookup(
+    store: BlockStore, directory: Entry, name: str, visited: list[CID] | None = None, block: bytes | None = None
+) -> CID | None:
     """The CID of entry ``name`` in ``directory``, or None. A HAMT is searched by hash (one
-    block per level, each appended to ``visited``); a plain directory's one node is scanned."""
-    block = store.get(directory.cid)
+    block per level, each appended to ``visited``); a plain directory's one node is scanned.
+    ``block`` is the directory's block if the caller already read it."""
+    if block is None:
+        block = store.get(directory.cid)
     if directory.sharded:
         shards: list[bytes] = []
         link = hamt.find(_getter(store), block, name, shards)
@@ -154,16 +159,19 @@ def resolve(store: BlockStore, root: str | CID, path: str = "", visited: list[CI
     directory, the inner shards of a HAMT, the target): a trustless gateway sends exactly these
     ahead of the target's DAG so a client can verify the path.
     """
-    current = stat(store, parse_cid(root))
+    cid = parse_cid(root)
+    block = store.get(cid)
+    current = stat_block(cid, block)
     if visited is not None:
         visited.append(current.cid)
     for name in [p for p in path.split("/") if p]:
         if current.kind != "directory":
             raise PathNotFoundError(f"cannot resolve {name!r}: {current.cid} is a {current.kind}, not a directory")
-        child = lookup(store, current, name, visited)
+        child = lookup(store, current, name, visited, block)
         if child is None:
             raise PathNotFoundError(f"no link named {name!r} under {current.cid}")
-        current = stat(store, child)
+        block = store.get(child)
+        current = stat_block(child, block)
         if visited is not None:
             visited.append(current.cid)
     return current
