@@ -13,9 +13,13 @@ Design points:
   of one chunk; every row of the tree holds at most ``max_links`` pending links. Each leaf's
   hash is computed by feeding its protobuf prefix, the chunk (a memoryview, no copy) and its
   suffix to one ``hashlib`` object, never by concatenating them.
-* dag-pb canonical form is written by hand: Links (field 2) precede Data (field 1), which a
-  generic protobuf serializer would not do, and link ``Name`` is always present (empty for file
-  chunks), matching Kubo (go-codec-dagpb) and js ``@ipld/dag-pb``.
+* dag-pb canonical form is written by hand (:mod:`cidhub.content.dagpb`, re-exported here):
+  Links (field 2) precede Data (field 1), which a generic protobuf serializer would not do, and
+  link ``Name`` is always present (empty for file chunks), matching Kubo (go-codec-dagpb) and
+  js ``@ipld/dag-pb``.
+* Directories of any size: :class:`DirectoryBuilder` applies the profile's sharding rule and
+  writes a HAMT (:mod:`cidhub.content.hamt`) where Kubo would; it keeps one packed record per
+  entry, not objects, so a million-entry directory costs about 100 MB, never file contents.
 * Blocks are handed to an optional ``block_sink`` as they are produced (children before
   parents, root last), so a block store or CAR writer consumes them without a second read.
 

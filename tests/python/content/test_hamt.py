@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import hashlib
 import random
-import struct
 
 import mmh3
 import pytest
+from kubo_vectors import chacha20_block, kubo_names
 
 from cidhub.content import hamt
 from cidhub.content.dagpb import (
@@ -49,61 +49,10 @@ from cidhub.content.unixfs import (
 )
 from cidhub.errors import UnixfsError
 
-# ---- Kubo's deterministic test names (ChaCha20, RFC 8439)
-
-
-def _chacha20_block(key: bytes, counter: int, nonce: bytes) -> bytes:
-    def rotl(v: int, n: int) -> int:
-        return ((v << n) & 0xFFFFFFFF) | (v >> (32 - n))
-
-    def quarter(s: list[int], a: int, b: int, c: int, d: int) -> None:
-        s[a] = (s[a] + s[b]) & 0xFFFFFFFF
-        s[d] = rotl(s[d] ^ s[a], 16)
-        s[c] = (s[c] + s[d]) & 0xFFFFFFFF
-        s[b] = rotl(s[b] ^ s[c], 12)
-        s[a] = (s[a] + s[b]) & 0xFFFFFFFF
-        s[d] = rotl(s[d] ^ s[a], 8)
-        s[c] = (s[c] + s[d]) & 0xFFFFFFFF
-        s[b] = rotl(s[b] ^ s[c], 7)
-
-    state = [0x61707865, 0x3320646E, 0x79622D32, 0x6B206574, *struct.unpack("<8L", key), counter,
-             *struct.unpack("<3L", nonce)]  # fmt: skip
-    work = list(state)
-    for _ in range(10):
-        quarter(work, 0, 4, 8, 12)
-        quarter(work, 1, 5, 9, 13)
-        quarter(work, 2, 6, 10, 14)
-        quarter(work, 3, 7, 11, 15)
-        quarter(work, 0, 5, 10, 15)
-        quarter(work, 1, 6, 11, 12)
-        quarter(work, 2, 7, 8, 13)
-        quarter(work, 3, 4, 9, 14)
-    return struct.pack("<16L", *((w + s) & 0xFFFFFFFF for w, s in zip(work, state, strict=True)))
-
-
-def chacha20_keystream(key: bytes, length: int, nonce: bytes = bytes(12)) -> bytes:
-    blocks = (length + 63) // 64
-    return b"".join(_chacha20_block(key, i, nonce) for i in range(blocks))[:length]
-
-
-_ALPHABET_EASY = "abcdefghijklmnopqrstuvwxyz01234567890-_"  # kubo test/cli/testutils/strings.go
-
-
-def kubo_names(count: int, name_len: int, last_len: int, seed: str) -> list[str]:
-    """The names ``createDeterministicFiles`` (kubo test/cli/add_test.go) gives ``count`` files."""
-    total = name_len * (count - 1) + last_len
-    stream = chacha20_keystream(hashlib.sha256(seed.encode()).digest(), total)
-    names, pos = [], 0
-    for i in range(count):
-        n = last_len if i == count - 1 else name_len
-        names.append("".join(_ALPHABET_EASY[b % len(_ALPHABET_EASY)] for b in stream[pos : pos + n]))
-        pos += n
-    return names
-
 
 def test_chacha20__rfc8439_block_vector():
     # RFC 8439 section 2.3.2: key 00..1f, nonce 000000090000004a00000000, block counter 1.
-    block = _chacha20_block(bytes(range(32)), 1, bytes.fromhex("000000090000004a00000000"))
+    block = chacha20_block(bytes(range(32)), 1, bytes.fromhex("000000090000004a00000000"))
     assert block[:16].hex() == "10f1e7e4d13b5915500fdd1fa32071c4"
     assert block[-16:].hex() == "b5129cd1de164eb9cbd083e8a2503c4e"
 

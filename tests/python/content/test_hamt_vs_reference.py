@@ -17,6 +17,7 @@ import os
 from pathlib import Path
 
 import pytest
+from kubo_vectors import kubo_names
 
 from cidhub.content.car import CarReader, pack_car
 from cidhub.content.unixfs import (
@@ -53,8 +54,6 @@ def _ours(path: Path, profile: Profile, **kwargs) -> tuple[str, dict[str, bytes]
 
 def test_kubo__threshold_edges__one_byte_decides_and_kubo_022_compares_with_ge(kubo_add, tmp_path):
     """The IPIP-499 v0 directories (links-bytes exactly 262,144 and 262,145) through Kubo."""
-    from test_hamt import kubo_names
-
     seed = "hamt-unixfs-v0-2015"
     dirs = {
         "at": _files(tmp_path / "at", kubo_names(4096, 30, 30, seed), lambda i, n: b"x"),
