@@ -161,7 +161,8 @@ def measure_lookups(store_dir: Path, root: str, files: int, lookups: int) -> dic
 
 def print_table(report: dict[str, Any]) -> None:
     rows = [
-        ("CID only (files/s)", f"{report['cid_only']['files_per_s']:,.0f}", f">= {TARGETS['cid_only_files_per_s_min']:,}"),
+        ("CID only (files/s)", f"{report['cid_only']['files_per_s']:,.0f}",
+         f">= {TARGETS['cid_only_files_per_s_min']:,}"),
         ("durable store (files/s)", f"{report['durable_store']['files_per_s']:,.0f}",
          f">= {TARGETS['durable_store_files_per_s_min']:,}"),
         ("peak RSS (MiB)", f"{report['memory']['rss_peak_mib']:.1f}", f"<= {TARGETS['peak_rss_mib_max']}"),
@@ -176,7 +177,8 @@ def print_table(report: dict[str, Any]) -> None:
         for row in rows:
             print(" | ".join(f"{c:>32}" for c in row))
         return
-    table = Table(title=f"HAMT directory of {report['files']:,} files ({report['profile']}), best of {report['rounds']}")
+    title = f"HAMT directory of {report['files']:,} files ({report['profile']}), best of {report['rounds']}"
+    table = Table(title=title)
     for header in ("measure", "value", "target"):
         table.add_column(header, justify="left" if header == "measure" else "right")
     for row in rows:
