@@ -121,8 +121,10 @@ def shard_layout(fanout: int = DEFAULT_FANOUT) -> ShardLayout:
     return ShardLayout(fanout, bits, len(format(fanout - 1, "X")), 64 // bits)
 
 
-def _bitfield_bytes(bits: int) -> bytes:
-    return bits.to_bytes((bits.bit_length() + 7) // 8, "big")
+def _bitfield_bytes(bits: int) -> bytes | None:
+    # go-bitfield's Bytes() drops leading zero bytes and returns nil for an empty bitfield, which
+    # leaves the Data field out of the node altogether.
+    return bits.to_bytes((bits.bit_length() + 7) // 8, "big") if bits else None
 
 
 # --------------------------------------------------------------------------------------------

@@ -155,7 +155,8 @@ class Profile:
             links; Kubo/boxo), ``"block-bytes"`` (the encoded dag-pb node's exact length;
             IPIP-499 unixfs-v1-2025) or ``"links-count"`` (number of entries; ipfs-car and
             storacha shard above 1000).
-        hamt_threshold: a directory whose estimate passes this becomes a HAMT shard.
+        hamt_threshold: a directory whose estimate passes this becomes a HAMT shard; 0 turns
+            sharding off (boxo's ``HAMTShardingSize = 0``).
         hamt_switch: how "passes" is compared: ``">"`` (IPIP-499, boxo since Kubo 0.40,
             helia) or ``">="`` (boxo/go-unixfs until Kubo 0.39). Only a directory whose
             estimate equals the threshold exactly is affected.
@@ -672,6 +673,8 @@ class DirectoryBuilder:
     def sharded(self) -> bool:
         """Whether :meth:`finish` will write a HAMT rather than one directory node."""
         threshold = self.profile.hamt_threshold
+        if threshold == 0:
+            return False
         if self.profile.hamt_switch == ">=":
             return self.estimate >= threshold
         return self.estimate > threshold

@@ -412,6 +412,21 @@ def test_directory_builder__bad_names_and_duplicates__refused():
         sharded.finish()
 
 
+def test_threshold_zero__sharding_off_as_in_boxo():
+    cid, tsize = _x_file(UNIXFS_V1_2025)
+    builder = DirectoryBuilder(UNIXFS_V1_2025.with_overrides(hamt_threshold=0))
+    for i in range(5000):
+        builder.add(f"entry-{i}", cid, tsize)
+    assert not builder.finish().sharded
+
+
+def test_writer__empty_hamt__no_data_bytes_like_go_bitfield():
+    blocks = _Blocks()
+    root, _ = ShardWriter(blocks.emit).finish()
+    assert decode_unixfs_data(decode_pbnode(blocks[root]).data or b"").data is None
+    assert list(iter_entries(blocks.get, blocks[root])) == []
+
+
 def test_profile__hamt_settings_validated():
     with pytest.raises(UnixfsError, match="fanout"):
         UNIXFS_V1_2025.with_overrides(hamt_fanout=100)
