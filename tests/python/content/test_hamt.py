@@ -91,18 +91,6 @@ def test_ipip499_directory__published_cid(profile, files, name_len, last_len, se
     assert (str(result.cid), result.sharded) == (expected, sharded)
 
 
-def test_ipip499_v0_hamt__from_the_filesystem__published_cid(tmp_path):
-    """The same vector end to end: 4,033 files on disk, import_directory, unixfs-v0-2015."""
-    for name in kubo_names(4033, 31, 31, "hamt-unixfs-v0-2015"):
-        (tmp_path / name).write_bytes(b"x")
-    blocks: list[Block] = []
-    result = import_directory(tmp_path, UNIXFS_V0_2015, blocks.append)
-    assert str(result.cid) == "QmeMiJzmhpJAUgynAcxTQYek5PPKgdv3qEvFsdV3XpVnvP"
-    assert result.sharded and result.size == 4033
-    assert result.dag_size == sum(len(b.data) for b in blocks)  # Tsize: every block once
-    assert blocks[-1].cid_bytes == result.cid_bytes
-
-
 # ---- hash, layout and node format
 
 

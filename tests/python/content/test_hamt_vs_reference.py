@@ -91,46 +91,39 @@ def test_kubo__nested_shards_multi_block_files_symlink_hidden__same_cid(kubo_add
 # ---- ipfs-car and @ipld/unixfs
 
 
-def test_ipfs_car__1000_plain_1001_sharded__same_root_and_blocks(ipfs_car, tmp_path):
-    for count, sharded in ((1000, False), (1001, True)):
-        tree = _files(tmp_path / f"n{count}", [f"{i}.txt" for i in range(count)], lambda i, n: b"%d\n" % i)
-        car = tmp_path / f"n{count}.car"
-        printed = ipfs_car("pack", tree, "--output", car).stdout.strip()
-        root, blocks = _ours(tree, IPFS_CAR_SETTINGS)
-        assert root == printed
-        with open(car, "rb") as stream:
-            reader = CarReader(stream)
-            assert {str(b.cid): b.data for b in reader} == blocks
-        assert import_directory(tree, IPFS_CAR_SETTINGS).sharded is sharded
-
-
-def test_ipfs_car__nested_sharded_directories__same_root_and_blocks(ipfs_car, tmp_path):
+def test_ipfs_car__1000_plain_1001_sharded_nested__same_root_and_blocks(ipfs_car, tmp_path):
+    """ipfs-car's rule at its edge (1,000 entries plain, 1,001 sharded), a HAMT inside a HAMT,
+    and a multi-block file inside a shard: same root, same blocks."""
     tree = tmp_path / "tree"
-    _files(tree / "images", [f"img-{i:04d}.jpg" for i in range(1000)], lambda i, n: os.urandom(i % 300))
-    _files(tree / "images" / "thumbs", [f"t{i}" for i in range(1001)], lambda i, n: b"t" * (i % 7))
-    (tree / "images" / "huge.bin").write_bytes(os.urandom(1024 * 1024 + 5))
-    (tree / "labels.csv").write_bytes(b"id,label\n")
+    _files(tree / "plain", [f"{i}.txt" for i in range(1000)], lambda i, n: b"%d\n" % i)
+    _files(tree / "sharded", [f"img-{i:04d}.jpg" for i in range(999)], lambda i, n: os.urandom(i % 300))
+    _files(tree / "sharded" / "thumbs", [f"t{i}" for i in range(1001)], lambda i, n: b"t" * (i % 7))
+    (tree / "sharded" / "huge.bin").write_bytes(os.urandom(1024 * 1024 + 5))
     car = tmp_path / "tree.car"
     printed = ipfs_car("pack", tree, "--output", car).stdout.strip()
     root, blocks = _ours(tree, IPFS_CAR_SETTINGS)
     assert root == printed
     with open(car, "rb") as stream:
         assert {str(b.cid): b.data for b in CarReader(stream)} == blocks
+    assert not import_directory(tree / "plain", IPFS_CAR_SETTINGS).sharded
+    assert import_directory(tree / "sharded", IPFS_CAR_SETTINGS).sharded
+    assert import_directory(tree / "sharded" / "thumbs", IPFS_CAR_SETTINGS).sharded
 
 
 def test_ipfs_car_unpack__reads_our_kubo_style_hamt_back(ipfs_car, tmp_path):
-    """helia's exporter (inside ipfs-car) walks a cidhub HAMT CAR under unixfs-v0-2015."""
-    names = [f"record-{i:05d}.json" for i in range(5200)]  # 5,200 x (17 + 34) > 256 KiB
+    """helia's exporter (inside ipfs-car) walks a cidhub HAMT CAR under unixfs-v0-2015 (with a
+    16 KiB threshold, so 1,200 entries make a two-level HAMT)."""
+    names = [f"record-{i:05d}.json" for i in range(1200)]
     tree = _files(tmp_path / "records", names, lambda i, n: b'{"n": %d}' % i)
     (tree / "blob.bin").write_bytes(os.urandom(700_000))
     car = tmp_path / "records.car"
     with open(car, "wb") as out:
-        result = pack_car(tree, out, UNIXFS_V0_2015)
+        result = pack_car(tree, out, UNIXFS_V0_2015.with_overrides(hamt_threshold=16_384))
     assert result.sharded
     ipfs_car("unpack", car, "--output", tmp_path / "out")
     out = tmp_path / "out"
     assert sorted(os.listdir(out)) == sorted([*names, "blob.bin"])
-    assert (out / "record-04321.json").read_bytes() == b'{"n": 4321}'
+    assert (out / "record-00321.json").read_bytes() == b'{"n": 321}'
     assert (out / "blob.bin").read_bytes() == (tree / "blob.bin").read_bytes()
 
 
