@@ -10,7 +10,8 @@ Durability rules, because a store that returns wrong bytes is worse than none:
 
 * ``put`` writes to a temporary file in the same file system, fsyncs it, then renames it over
   the final name. A crash or exception mid-write leaves at most a stray temporary file, never a
-  truncated block under a real key.
+  truncated block under a real key. Inside :meth:`BlockStore.batch` (imports, CAR imports) the
+  same order holds with one filesystem sync per few thousand blocks instead of two fsyncs each.
 * ``get`` re-hashes what it read and raises :class:`~cidhub.errors.CorruptBlockError` if the disk
   returned something else.
 
@@ -21,22 +22,20 @@ implements: this local store now, Kubo's RPC and the IPFS Pinning Service API la
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import os
-import tempfile
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import BinaryIO, Final
 
-from multiformats import multibase
-
 from cidhub.content.car import CarReader, CarWriter, verify_block
-from cidhub.content.cid import CID, CidLike, cid_from_bytes, parse_cid, to_base32_v1
+from cidhub.content.cid import CID, CidLike, binary_multihash, cid_from_bytes, parse_cid, to_base32_v1
 from cidhub.content.unixfs import Block, ImportResult, Profile, import_path, iter_links
 from cidhub.errors import (
     BlockNotFoundError,
@@ -84,23 +83,35 @@ class BlockStore:
         root: data directory; default :func:`default_data_dir`. Created on first write.
         fsync: flush every block (and its directory entry) to disk before it counts as
             stored, as Kubo's flatfs does by default. Tests and throwaway stores may disable it.
+            Inside :meth:`batch` the flushes are grouped, with the same guarantee.
     """
 
     def __init__(self, root: str | os.PathLike[str] | None = None, *, fsync: bool = True) -> None:
         self.root = Path(root).expanduser() if root is not None else default_data_dir()
         self.fsync = fsync
+        self._local = threading.local()  # the current thread's batch, if any
+        self._root = os.fspath(self.root)
 
     # ---- layout
 
     @staticmethod
     def key_for(cid: CidLike) -> str:
         """Flatfs-style key: uppercase base32 (no padding) of the multihash."""
-        multihash_bytes = bytes(parse_cid(cid).digest)
-        return multibase.encode(multihash_bytes, "base32")[1:].upper()
+        if isinstance(cid, (bytes, bytearray, memoryview)):
+            multihash_bytes = binary_multihash(cid)  # no CID object: this is every put's path
+        else:
+            multihash_bytes = bytes(parse_cid(cid).digest)
+        return _base32_key(multihash_bytes)
 
     def path_for(self, cid: CidLike) -> Path:
         key = self.key_for(cid)
         return self.root / key[-3:-1] / f"{key}{_SUFFIX}"
+
+    def _paths(self, cid: CidLike) -> tuple[str, str, str]:
+        """(key, shard directory, final path) as strings: pathlib costs more than the write."""
+        key = self.key_for(cid)
+        directory = os.path.join(self._root, key[-3:-1])
+        return key, directory, os.path.join(directory, key + _SUFFIX)
 
     # ---- basic operations
 
@@ -126,28 +137,80 @@ class BlockStore:
         return self._write(block.cid_bytes, block.data)
 
     def _write(self, cid: CidLike, data: bytes) -> bool:
-        final = self.path_for(cid)
+        key, directory, final = self._paths(cid)
         with contextlib.suppress(FileNotFoundError):
-            if final.stat().st_size == len(data):
+            if os.stat(final).st_size == len(data):
                 return False  # present; get() re-verifies the content whenever it is read
-        final.parent.mkdir(parents=True, exist_ok=True)
-        tmp_dir = self.root / _TMP_DIR
-        tmp_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=tmp_dir, prefix="put-", suffix=".tmp")
+        batch: _Batch | None = getattr(self._local, "batch", None)
+        if batch is not None and final in batch.pending:
+            return False  # written earlier in this batch (the same chunk twice)
+        durable_now = self.fsync and batch is None
+        # One writer per (process, thread) and key at a time, so the name needs no randomness.
+        tmp_name = os.path.join(self._root, _TMP_DIR, f"{key}.{os.getpid()}.{threading.get_ident()}.tmp")
+        try:
+            fd = os.open(tmp_name, _TMP_FLAGS, 0o644)
+        except FileNotFoundError:
+            os.makedirs(os.path.dirname(tmp_name), exist_ok=True)
+            fd = os.open(tmp_name, _TMP_FLAGS, 0o644)
         try:
             with os.fdopen(fd, "wb") as tmp:
                 tmp.write(data)
                 tmp.flush()
-                if self.fsync:
+                if durable_now:
                     os.fsync(tmp.fileno())
-            os.replace(tmp_name, final)
+            if batch is not None:
+                batch.pending[final] = tmp_name  # renamed once its bytes are on disk
+                if len(batch.pending) >= batch.flush_every:
+                    self._flush(batch)
+                return True
+            _replace(tmp_name, final, directory)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp_name)
             raise
-        if self.fsync:
-            _fsync_dir(final.parent)
+        if durable_now:
+            _fsync_dir(Path(directory))
         return True
+
+    @contextlib.contextmanager
+    def batch(self, flush_every: int = 4096) -> Iterator[None]:
+        """Write many blocks with a few filesystem syncs instead of two fsyncs each.
+
+        With ``fsync`` on, each block costs two fsyncs (about 3 ms apiece on a virtual disk),
+        which caps an import at a few hundred small files a second. Inside a batch, blocks go to
+        temporary files unflushed; every ``flush_every`` blocks, and when the batch ends, one
+        sync of the store's filesystem makes them durable, then they are renamed into place
+        and a second sync makes the renames durable. So a block appears under its name only
+        once its bytes are on disk, as without a batch, and everything written in the batch is
+        durable when the ``with`` block exits normally. Blocks written by other threads are
+        not affected; within the batch, ``has``/``get`` see a block only after its flush. On an
+        exception the unflushed temporary files are removed.
+        """
+        if not self.fsync or getattr(self._local, "batch", None) is not None:
+            yield  # nothing to group (or already grouping)
+            return
+        batch = _Batch(flush_every)
+        self._local.batch = batch
+        try:
+            yield
+        except BaseException:
+            for tmp_name in batch.pending.values():
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp_name)
+            raise
+        else:
+            self._flush(batch)
+        finally:
+            self._local.batch = None
+
+    def _flush(self, batch: _Batch) -> None:
+        if not batch.pending:
+            return
+        _sync_filesystem(self.root, batch.pending.values())  # the temporary files' bytes
+        for final, tmp_name in batch.pending.items():
+            _replace(tmp_name, final, os.path.dirname(final))
+        _sync_filesystem(self.root, {os.path.dirname(final) for final in batch.pending})  # the renames
+        batch.pending.clear()
 
     def get(self, cid: CidLike) -> bytes:
         """The block's bytes, verified against the CID.
@@ -156,17 +219,16 @@ class BlockStore:
             BlockNotFoundError: not in the store.
             CorruptBlockError: the stored bytes do not hash to the CID.
         """
-        parsed = parse_cid(cid)
-        path = self.path_for(parsed)
+        path = self.path_for(cid)
         try:
             data = path.read_bytes()
         except FileNotFoundError:
-            raise BlockNotFoundError(f"block {parsed} is not in the store at {self.root}") from None
+            raise BlockNotFoundError(f"block {parse_cid(cid)} is not in the store at {self.root}") from None
         try:
-            verify_block(parsed, data)
+            verify_block(cid, data)
         except CarError:
             raise CorruptBlockError(
-                f"block {parsed} at {path} is corrupt (its bytes no longer match the CID); "
+                f"block {parse_cid(cid)} at {path} is corrupt (its bytes no longer match the CID); "
                 "delete it and add the content again"
             ) from None
         return data
@@ -249,8 +311,9 @@ class BlockStore:
     def import_car(self, stream: BinaryIO) -> tuple[CID, ...]:
         """Store every block of a CAR (each verified while reading); returns its roots."""
         reader = CarReader(stream)
-        for block in reader:
-            self._write(block.cid_bytes, block.data)
+        with self.batch():
+            for block in reader:
+                self._write(block.cid_bytes, block.data)
         return reader.roots
 
     def add_file(
@@ -260,8 +323,80 @@ class BlockStore:
         *,
         include_hidden: bool = False,
     ) -> ImportResult:
-        """Import a file or directory and store its blocks in the same single read."""
-        return import_path(path, profile, self.put_block, include_hidden=include_hidden)
+        """Import a file or directory and store its blocks in the same single read; every block
+        is durable when this returns (see :meth:`batch`)."""
+        with self.batch():
+            return import_path(path, profile, self.put_block, include_hidden=include_hidden)
+
+
+@dataclass
+class _Batch:
+    flush_every: int
+    pending: dict[str, str] = field(default_factory=dict)  # final path -> temporary file
+
+
+_TMP_FLAGS: Final = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
+
+
+def _replace(tmp_name: str, final: str, directory: str) -> None:
+    try:
+        os.replace(tmp_name, final)
+    except FileNotFoundError:
+        if not os.path.exists(tmp_name):
+            raise
+        os.makedirs(directory, exist_ok=True)  # the shard directory's first block
+        os.replace(tmp_name, final)
+
+
+_B32: Final = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+#: every 10-bit value as two base32 characters
+_B32_PAIRS: Final = tuple(a + b for a in _B32 for b in _B32)
+
+
+def _base32_key(data: bytes) -> str:
+    """RFC 4648 base32, upper case, no padding: ``base64.b32encode`` is pure Python in 3.11
+    and slower than hashing a small block."""
+    bits = len(data) * 8
+    chars = (bits + 4) // 5
+    number = int.from_bytes(data, "big") << (chars * 5 - bits)
+    out = []
+    for shift in range((chars // 2) * 10 - 10 + (chars % 2) * 5, -1, -10):
+        out.append(_B32_PAIRS[(number >> shift) & 0x3FF])
+    if chars % 2:
+        out.append(_B32[number & 0x1F])
+    return "".join(out)
+
+
+def _libc_syncfs() -> Callable[[int], int] | None:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.syncfs  # type: ignore[no-any-return]
+    except (OSError, AttributeError):
+        return None  # not Linux
+
+
+_SYNCFS: Final = _libc_syncfs()
+
+
+def _sync_filesystem(root: Path, paths: Iterable[str | Path]) -> None:
+    """Make everything written under ``root`` durable: ``syncfs`` on Linux (one call for the
+    whole filesystem), else ``sync``, else an fsync of each path."""
+    if _SYNCFS is not None:
+        fd = os.open(root, os.O_RDONLY)
+        try:
+            if _SYNCFS(fd) == 0:
+                return
+        finally:
+            os.close(fd)
+    if hasattr(os, "sync"):
+        os.sync()
+        return
+    for path in paths:
+        if os.path.isdir(path):
+            _fsync_dir(Path(path))
+        else:
+            with open(path, "rb") as f:
+                os.fsync(f.fileno())
 
 
 def _fsync_dir(path: Path) -> None:

@@ -13,9 +13,13 @@ Design points:
   of one chunk; every row of the tree holds at most ``max_links`` pending links. Each leaf's
   hash is computed by feeding its protobuf prefix, the chunk (a memoryview, no copy) and its
   suffix to one ``hashlib`` object, never by concatenating them.
-* dag-pb canonical form is written by hand: Links (field 2) precede Data (field 1), which a
-  generic protobuf serializer would not do, and link ``Name`` is always present (empty for file
-  chunks), matching Kubo (go-codec-dagpb) and js ``@ipld/dag-pb``.
+* dag-pb canonical form is written by hand (:mod:`cidhub.content.dagpb`, re-exported here):
+  Links (field 2) precede Data (field 1), which a generic protobuf serializer would not do, and
+  link ``Name`` is always present (empty for file chunks), matching Kubo (go-codec-dagpb) and
+  js ``@ipld/dag-pb``.
+* Directories of any size: :class:`DirectoryBuilder` applies the profile's sharding rule and
+  writes a HAMT (:mod:`cidhub.content.hamt`) where Kubo would; it keeps one packed record per
+  entry, not objects, so a million-entry directory costs about 100 MB, never file contents.
 * Blocks are handed to an optional ``block_sink`` as they are produced (children before
   parents, root last), so a block store or CAR writer consumes them without a second read.
 
@@ -28,13 +32,33 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import stat
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import BinaryIO, Final, Literal, NamedTuple, Protocol, Union
 
 from cidhub.content.cid import CID, cid_from_bytes
+from cidhub.content.dagpb import (
+    CODEC_DAG_PB,
+    CODEC_RAW,
+    DATA_DIRECTORY,
+    DATA_FILE,
+    DATA_HAMT_SHARD,
+    DATA_METADATA,
+    DATA_RAW,
+    DATA_SYMLINK,
+    PBLink,
+    PBNode,
+    UnixfsData,
+    decode_pblink,
+    decode_pbnode,
+    decode_unixfs_data,
+    encode_pbnode,
+    encode_unixfs_data,
+    iter_links,
+    split_pbnode,
+)
+from cidhub.content.hamt import DEFAULT_FANOUT, ShardWriter, shard_layout
 from cidhub.content.varint import decode_uvarint
 from cidhub.content.varint import encode_uvarint as _uvarint
 from cidhub.errors import UnixfsError
@@ -55,11 +79,15 @@ __all__ = [
     "import_bytes",
     "import_directory",
     "import_path",
+    "DirectoryBuilder",
+    "EntryLink",
     "PBLink",
     "PBNode",
     "UnixfsData",
     "encode_pbnode",
     "decode_pbnode",
+    "split_pbnode",
+    "decode_pblink",
     "encode_unixfs_data",
     "decode_unixfs_data",
     "iter_links",
@@ -71,18 +99,11 @@ __all__ = [
     "DATA_HAMT_SHARD",
 ]
 
-# UnixFS Data.Type values (unixfs.proto).
-DATA_RAW: Final = 0
-DATA_DIRECTORY: Final = 1
-DATA_FILE: Final = 2
-DATA_METADATA: Final = 3
-DATA_SYMLINK: Final = 4
-DATA_HAMT_SHARD: Final = 5
+_CODEC_DAG_PB: Final = CODEC_DAG_PB
+_CODEC_RAW: Final = CODEC_RAW
 
-_CODEC_DAG_PB: Final = 0x70
-_CODEC_RAW: Final = 0x55
-
-#: Kubo / boxo / helia switch a plain directory to a HAMT shard above this estimated size.
+#: Kubo / boxo / helia switch a plain directory to a HAMT shard above this estimated size
+#: (IPIP-499: 256 KiB in both profiles).
 HAMT_THRESHOLD_BYTES: Final = 262_144
 
 # --------------------------------------------------------------------------------------------
@@ -129,12 +150,18 @@ class Profile:
         chunk_size: fixed chunk size in bytes.
         max_links: maximum children of a file node (the DAG "width").
         hash_function: multihash name of every block's hash.
-        hamt_estimate: how the directory size is estimated against ``hamt_threshold``:
-            ``"links-bytes"`` (sum of name and CID lengths; Kubo/boxo) or ``"block-bytes"``
-            (full encoded node size; IPIP-499 unixfs-v1-2025).
-        hamt_threshold: a directory whose estimate exceeds this (strictly) would be a HAMT
-            shard; cidhub does not write HAMT shards and refuses rather than produce a CID no
-            other implementation would.
+        hamt_estimate: how a directory's size is measured against ``hamt_threshold``
+            (IPIP-499 names): ``"links-bytes"`` (sum of name and binary CID lengths over the
+            links; Kubo/boxo), ``"block-bytes"`` (the encoded dag-pb node's exact length;
+            IPIP-499 unixfs-v1-2025) or ``"links-count"`` (number of entries; ipfs-car and
+            storacha shard above 1000).
+        hamt_threshold: a directory whose estimate passes this becomes a HAMT shard; 0 turns
+            sharding off (boxo's ``HAMTShardingSize = 0``).
+        hamt_switch: how "passes" is compared: ``">"`` (IPIP-499, boxo since Kubo 0.40,
+            helia) or ``">="`` (boxo/go-unixfs until Kubo 0.39). Only a directory whose
+            estimate equals the threshold exactly is affected.
+        hamt_fanout: slots per HAMT node (256 in every profile; boxo allows powers of two that
+            are multiples of 8, up to 1024).
         description: one line for ``--help`` and reports.
     """
 
@@ -144,8 +171,10 @@ class Profile:
     chunk_size: int
     max_links: int
     hash_function: str = "sha2-256"
-    hamt_estimate: Literal["links-bytes", "block-bytes"] = "links-bytes"
+    hamt_estimate: Literal["links-bytes", "block-bytes", "links-count"] = "links-bytes"
     hamt_threshold: int = HAMT_THRESHOLD_BYTES
+    hamt_switch: Literal[">", ">="] = ">"
+    hamt_fanout: int = DEFAULT_FANOUT
     description: str = ""
 
     def __post_init__(self) -> None:
@@ -166,6 +195,13 @@ class Profile:
             raise UnixfsError(f"profile {self.name}: chunk_size must be in 1..4194304 bytes")
         if self.max_links < 2:
             raise UnixfsError(f"profile {self.name}: max_links must be at least 2")
+        if self.hamt_estimate not in ("links-bytes", "block-bytes", "links-count"):
+            raise UnixfsError(f"profile {self.name}: unknown hamt_estimate {self.hamt_estimate!r}")
+        if self.hamt_switch not in (">", ">="):
+            raise UnixfsError(f"profile {self.name}: hamt_switch must be '>' or '>='")
+        if self.hamt_threshold < 0:
+            raise UnixfsError(f"profile {self.name}: hamt_threshold must not be negative")
+        shard_layout(self.hamt_fanout)  # raises UnixfsError for a fanout boxo would refuse
 
     def with_overrides(self, **changes: object) -> Profile:
         """A copy with some settings changed (tests use tiny chunks to build deep trees fast)."""
@@ -274,6 +310,7 @@ class ImportResult:
         blocks: number of blocks produced (duplicates included).
         profile: name of the profile used.
         kind: ``"file"``, ``"directory"`` or ``"symlink"``.
+        sharded: the directory is a HAMT shard (its size passed the profile's threshold).
     """
 
     cid: CID
@@ -282,207 +319,26 @@ class ImportResult:
     blocks: int
     profile: str
     kind: Literal["file", "directory", "symlink"] = "file"
+    sharded: bool = False
 
     @property
     def cid_bytes(self) -> bytes:
         return bytes(self.cid)
 
 
-class _Link(NamedTuple):
-    """A child while a file tree is being built."""
+class EntryLink(NamedTuple):
+    """What a parent links to: a file's, directory's or symlink's root as binary fields.
+
+    :class:`ImportResult` holds the same as a ``CID`` object; building one costs about half a
+    millisecond in ``multiformats``, so code handling thousands of entries uses this.
+    """
 
     cid: bytes
     tsize: int  # cumulative encoded DAG size of the child (dag-pb PBLink.Tsize)
     filesize: int  # content bytes under the child (UnixFS blocksizes entry)
 
 
-# --------------------------------------------------------------------------------------------
-# dag-pb and UnixFS encoding
-
-
-@dataclass(frozen=True, slots=True)
-class PBLink:
-    """dag-pb PBLink: Hash (field 1), Name (field 2), Tsize (field 3)."""
-
-    hash: bytes
-    name: str | None = None
-    tsize: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class PBNode:
-    """dag-pb PBNode: Links (field 2, written first) and Data (field 1)."""
-
-    links: tuple[PBLink, ...] = ()
-    data: bytes | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class UnixfsData:
-    """The UnixFS ``Data`` message carried in a dag-pb node's Data field."""
-
-    type: int
-    data: bytes | None = None
-    filesize: int | None = None
-    blocksizes: tuple[int, ...] = ()
-    hash_type: int | None = None
-    fanout: int | None = None
-    mode: int | None = None
-    mtime: bytes | None = field(default=None, repr=False)  # raw UnixTime message
-
-
-def _encode_link(link: PBLink) -> bytes:
-    out = b"\x0a" + _uvarint(len(link.hash)) + link.hash
-    if link.name is not None:
-        name = link.name.encode("utf-8")
-        out += b"\x12" + _uvarint(len(name)) + name
-    if link.tsize is not None:
-        out += b"\x18" + _uvarint(link.tsize)
-    return out
-
-
-def encode_pbnode(node: PBNode) -> bytes:
-    """Canonical dag-pb bytes: every link (field 2), then Data (field 1) if present.
-
-    Links are written in the given order; directory callers sort them by name bytes first.
-    """
-    parts = []
-    for link in node.links:
-        encoded = _encode_link(link)
-        parts.append(b"\x12" + _uvarint(len(encoded)) + encoded)
-    if node.data is not None:
-        parts.append(b"\x0a" + _uvarint(len(node.data)) + node.data)
-    return b"".join(parts)
-
-
-def encode_unixfs_data(msg: UnixfsData) -> bytes:
-    """Protobuf bytes of a UnixFS Data message, fields in number order like Kubo writes them."""
-    out = [b"\x08" + _uvarint(msg.type)]
-    if msg.data is not None:
-        out.append(b"\x12" + _uvarint(len(msg.data)) + msg.data)
-    if msg.filesize is not None:
-        out.append(b"\x18" + _uvarint(msg.filesize))
-    # proto2 `repeated uint64 blocksizes = 4` is not packed: one tag per value.
-    out.extend(b"\x20" + _uvarint(size) for size in msg.blocksizes)
-    if msg.hash_type is not None:
-        out.append(b"\x28" + _uvarint(msg.hash_type))
-    if msg.fanout is not None:
-        out.append(b"\x30" + _uvarint(msg.fanout))
-    if msg.mode is not None:
-        out.append(b"\x38" + _uvarint(msg.mode))
-    if msg.mtime is not None:
-        out.append(b"\x42" + _uvarint(len(msg.mtime)) + msg.mtime)
-    return b"".join(out)
-
-
-def _read_uvarint(buf: bytes, pos: int) -> tuple[int, int]:
-    return decode_uvarint(buf, pos, UnixfsError, "protobuf varint")
-
-
-def _iter_fields(buf: bytes) -> Iterator[tuple[int, int, int | bytes]]:
-    """Yield (field number, wire type, value) of a protobuf message (varint and bytes only)."""
-    pos = 0
-    while pos < len(buf):
-        key, pos = _read_uvarint(buf, pos)
-        number, wire = key >> 3, key & 7
-        if wire == 0:
-            value, pos = _read_uvarint(buf, pos)
-            yield number, wire, value
-        elif wire == 2:
-            length, pos = _read_uvarint(buf, pos)
-            if pos + length > len(buf):
-                raise UnixfsError(f"protobuf field {number} overruns the message")
-            yield number, wire, bytes(buf[pos : pos + length])
-            pos += length
-        else:
-            raise UnixfsError(f"unsupported protobuf wire type {wire} (field {number})")
-
-
-def decode_pbnode(block: bytes) -> PBNode:
-    """Decode dag-pb bytes strictly (canonical field order, no unknown fields)."""
-    links: list[PBLink] = []
-    data: bytes | None = None
-    for number, wire, value in _iter_fields(block):
-        if number == 2 and wire == 2 and data is None:
-            assert isinstance(value, bytes)
-            links.append(_decode_link(value))
-        elif number == 1 and wire == 2 and data is None:
-            assert isinstance(value, bytes)
-            data = value
-        else:
-            raise UnixfsError(f"invalid dag-pb node: unexpected field {number} (wire {wire})")
-    return PBNode(tuple(links), data)
-
-
-def _decode_link(buf: bytes) -> PBLink:
-    hash_: bytes | None = None
-    name: str | None = None
-    tsize: int | None = None
-    last = 0
-    for number, wire, value in _iter_fields(buf):
-        if number <= last:
-            raise UnixfsError("invalid dag-pb link: fields out of order or repeated")
-        last = number
-        if number == 1 and wire == 2:
-            assert isinstance(value, bytes)
-            hash_ = value
-        elif number == 2 and wire == 2:
-            assert isinstance(value, bytes)
-            try:
-                name = value.decode("utf-8")
-            except UnicodeDecodeError:
-                raise UnixfsError("invalid dag-pb link: Name is not UTF-8") from None
-        elif number == 3 and wire == 0:
-            assert isinstance(value, int)
-            tsize = value
-        else:
-            raise UnixfsError(f"invalid dag-pb link: unexpected field {number}")
-    if hash_ is None:
-        raise UnixfsError("invalid dag-pb link: Hash is missing")
-    return PBLink(hash_, name, tsize)
-
-
-def decode_unixfs_data(buf: bytes) -> UnixfsData:
-    """Decode a UnixFS Data message (the Data field of a UnixFS dag-pb node)."""
-    kind: int | None = None
-    values: dict[str, object] = {}
-    blocksizes: list[int] = []
-    names = {2: "data", 3: "filesize", 5: "hash_type", 6: "fanout", 7: "mode", 8: "mtime"}
-    for number, _wire, value in _iter_fields(buf):
-        if number == 1:
-            if not isinstance(value, int):
-                raise UnixfsError("invalid UnixFS data: Type is not a varint")
-            kind = value
-        elif number == 4:
-            if isinstance(value, bytes):  # tolerate a packed encoding from other writers
-                pos = 0
-                while pos < len(value):
-                    size, pos = _read_uvarint(value, pos)
-                    blocksizes.append(size)
-            else:
-                blocksizes.append(value)
-        elif number in names:
-            values[names[number]] = value
-    if kind is None:
-        raise UnixfsError("invalid UnixFS data: Type is missing")
-    return UnixfsData(type=kind, blocksizes=tuple(blocksizes), **values)  # type: ignore[arg-type]
-
-
-def iter_links(cid_bytes: bytes, block: bytes) -> Iterator[bytes]:
-    """Binary CIDs a block links to: dag-pb links in order, none for raw blocks.
-
-    ``cid_bytes`` selects the codec (a CIDv0 is always dag-pb). Other codecs raise
-    :class:`UnixfsError`, since cidhub only writes UnixFS DAGs.
-    """
-    if cid_bytes[:1] == b"\x12":
-        codec = _CODEC_DAG_PB
-    else:
-        codec, _ = _read_uvarint(cid_bytes, 1)
-    if codec == _CODEC_RAW:
-        return iter(())
-    if codec == _CODEC_DAG_PB:
-        return (link.hash for link in decode_pbnode(block).links)
-    raise UnixfsError(f"cannot walk links of codec 0x{codec:x}: only dag-pb and raw are supported")
+_Link = EntryLink
 
 
 # --------------------------------------------------------------------------------------------
@@ -530,33 +386,12 @@ class FileImporter:
 
     def add_chunk(self, chunk: memoryview) -> None:
         """Add one complete chunk (exactly ``chunk_size`` bytes, except the file's last)."""
-        n = len(chunk)
-        if n == 0:
+        if len(chunk) == 0:
             return
-        cids = self._cids
-        sink = self._sink
-        if self.profile.raw_leaves:
-            cid = cids.raw_prefix + cids.new_hash(chunk).digest()
-            tsize = n
-            if sink is not None:
-                sink(Block(cid, bytes(chunk)))
-        else:
-            # dag-pb leaf: PBNode{Data: UnixFS{Type: File, Data: chunk, filesize: n}}, hashed in
-            # three pieces so the chunk is never copied just to be hashed.
-            n_var = _uvarint(n)
-            inner_len = 2 + 1 + len(n_var) + n + 1 + len(n_var)
-            prefix = b"\x0a" + _uvarint(inner_len) + b"\x08\x02\x12" + n_var
-            suffix = b"\x18" + n_var
-            h = cids.new_hash(prefix)
-            h.update(chunk)
-            h.update(suffix)
-            cid = cids.pb_prefix + h.digest()
-            tsize = len(prefix) + n + len(suffix)
-            if sink is not None:
-                sink(Block(cid, b"".join((prefix, chunk, suffix))))
+        link = _leaf(self.profile, self._cids, chunk, self._sink)
         self.blocks += 1
-        self.size += n
-        self._push(0, _Link(cid, tsize, n))
+        self.size += link.filesize
+        self._push(0, link)
 
     # ---- tree
 
@@ -590,6 +425,10 @@ class FileImporter:
         if self._sink is not None:
             self._sink(Block(cid, block))
         return _Link(cid, len(block) + sum(child.tsize for child in children), filesize)
+
+    def finish_link(self) -> EntryLink:
+        """:meth:`finish` without building a ``CID`` object (for callers linking many files)."""
+        return self._finish_link()
 
     def finish(self) -> ImportResult:
         """Flush the last chunk and the tree; return the root. The importer is then spent."""
@@ -628,18 +467,45 @@ class FileImporter:
             level += 1
 
     def _empty_file(self) -> _Link:
-        # Kubo's balanced layout returns a leaf with no data: an empty raw block under raw
-        # leaves, else a dag-pb node whose UnixFS data is {Type: File, filesize: 0}.
-        if self.profile.raw_leaves:
-            block = b""
-            cid = self._cids.raw_prefix + self._cids.new_hash(block).digest()
-        else:
-            block = encode_pbnode(PBNode((), encode_unixfs_data(UnixfsData(DATA_FILE, None, 0))))
-            cid = self._cids.dag_pb(block)
         self.blocks += 1
-        if self._sink is not None:
-            self._sink(Block(cid, block))
-        return _Link(cid, len(block), 0)
+        return _empty_leaf(self.profile, self._cids, self._sink)
+
+
+def _leaf(profile: Profile, cids: _CidMaker, chunk: memoryview, sink: BlockSink | None) -> _Link:
+    """The leaf block of one chunk: a raw block, or a dag-pb node wrapping UnixFS File data."""
+    n = len(chunk)
+    if profile.raw_leaves:
+        cid = cids.raw_prefix + cids.new_hash(chunk).digest()
+        if sink is not None:
+            sink(Block(cid, bytes(chunk)))
+        return _Link(cid, n, n)
+    # dag-pb leaf: PBNode{Data: UnixFS{Type: File, Data: chunk, filesize: n}}, hashed in three
+    # pieces so the chunk is never copied just to be hashed.
+    n_var = _uvarint(n)
+    inner_len = 2 + 1 + len(n_var) + n + 1 + len(n_var)
+    prefix = b"\x0a" + _uvarint(inner_len) + b"\x08\x02\x12" + n_var
+    suffix = b"\x18" + n_var
+    h = cids.new_hash(prefix)
+    h.update(chunk)
+    h.update(suffix)
+    cid = cids.pb_prefix + h.digest()
+    if sink is not None:
+        sink(Block(cid, b"".join((prefix, chunk, suffix))))
+    return _Link(cid, len(prefix) + n + len(suffix), n)
+
+
+def _empty_leaf(profile: Profile, cids: _CidMaker, sink: BlockSink | None) -> _Link:
+    # Kubo's balanced layout returns a leaf with no data: an empty raw block under raw leaves,
+    # else a dag-pb node whose UnixFS data is {Type: File, filesize: 0}.
+    if profile.raw_leaves:
+        block = b""
+        cid = cids.raw_prefix + cids.new_hash(block).digest()
+    else:
+        block = encode_pbnode(PBNode((), encode_unixfs_data(UnixfsData(DATA_FILE, None, 0))))
+        cid = cids.dag_pb(block)
+    if sink is not None:
+        sink(Block(cid, block))
+    return _Link(cid, len(block), 0)
 
 
 Source = Union[str, "os.PathLike[str]", BinaryIO, io.RawIOBase, io.BufferedIOBase]
@@ -727,6 +593,153 @@ def _feed(importer: FileImporter, stream: object) -> None:
 # --------------------------------------------------------------------------------------------
 # Directories and symlinks
 
+#: UnixFS data of a plain directory ({Type: Directory}), and the bytes it adds to the dag-pb
+#: node (field tag, length, message): the part of ``block-bytes`` that is not links.
+_DIRECTORY_DATA: Final = encode_unixfs_data(UnixfsData(DATA_DIRECTORY))
+_DIRECTORY_DATA_FIELD: Final = 2 + len(_DIRECTORY_DATA)
+
+
+def _link_field_size(name_len: int, cid_len: int, tsize: int) -> int:
+    """Bytes one PBLink adds to a dag-pb node (boxo ``linkSerializedSize``)."""
+    inner = (
+        1 + len(_uvarint(cid_len)) + cid_len
+        + 1 + len(_uvarint(name_len)) + name_len
+        + 1 + len(_uvarint(tsize))
+    )  # fmt: skip
+    return 1 + len(_uvarint(inner)) + inner
+
+
+class DirectoryBuilder:
+    """One UnixFS directory: collect its entries, then write it as Kubo would.
+
+    The profile's sharding rule decides, once every entry is known, between a plain
+    ``Directory`` node (links sorted by name bytes) and a HAMT (:mod:`cidhub.content.hamt`):
+
+    * ``links-bytes`` (unixfs-v0-2015, kubo-cidv1-legacy; boxo's default): the sum over the
+      links of ``len(name) + len(binary CID)``;
+    * ``block-bytes`` (IPIP-499 unixfs-v1-2025): the exact size of the plain directory node;
+    * ``links-count`` (ipfs-car, storacha): the number of entries.
+
+    It shards when the estimate passes ``hamt_threshold`` (``>`` as IPIP-499 and boxo since
+    Kubo 0.40 compare; ``>=`` as Kubo up to 0.39 did, with ``hamt_switch=">="``). An
+    importer that only adds entries (``ipfs add``, this class) ends in the state its final
+    estimate implies, so deciding at the end gives Kubo's result, and a directory that shrinks
+    below the threshold is a plain directory again.
+
+    Entries are held as packed ``bytes`` records (name, CID, sizes), not file contents or
+    objects, so memory stays near 100 bytes per entry.
+    """
+
+    def __init__(self, profile: str | Profile | None = None, block_sink: BlockSink | None = None) -> None:
+        self.profile = get_profile(profile)
+        self._sink = block_sink
+        self._cids = _CidMaker(self.profile)
+        self._records: list[bytes] = []  # name \0 len(cid) cid uvarint(tsize) uvarint(size)
+        self.links_bytes = 0
+        self.block_bytes = _DIRECTORY_DATA_FIELD
+        self.size = 0
+        self.blocks = 0
+        self._finished = False
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def add(self, name: str | bytes, cid: bytes, tsize: int, size: int = 0) -> None:
+        """Add an entry: its name, binary CID, cumulative DAG size and content bytes."""
+        raw = name.encode("utf-8") if isinstance(name, str) else bytes(name)
+        if not raw or b"/" in raw or b"\0" in raw or raw in (b".", b".."):
+            raise UnixfsError(f"invalid directory entry name {name!r}")
+        if not isinstance(name, str):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise UnixfsError(f"directory entry name {name!r} is not UTF-8") from None
+        self._records.append(raw + b"\0" + bytes((len(cid),)) + cid + _uvarint(tsize) + _uvarint(size))
+        self.links_bytes += len(raw) + len(cid)
+        self.block_bytes += _link_field_size(len(raw), len(cid), tsize)
+        self.size += size
+
+    @property
+    def estimate(self) -> int:
+        """The size the profile's ``hamt_estimate`` measures (bytes, or entries)."""
+        kind = self.profile.hamt_estimate
+        if kind == "links-bytes":
+            return self.links_bytes
+        if kind == "block-bytes":
+            return self.block_bytes
+        return len(self._records)
+
+    @property
+    def sharded(self) -> bool:
+        """Whether :meth:`finish` will write a HAMT rather than one directory node."""
+        threshold = self.profile.hamt_threshold
+        if threshold == 0:
+            return False
+        if self.profile.hamt_switch == ">=":
+            return self.estimate >= threshold
+        return self.estimate > threshold
+
+    def finish_link(self) -> EntryLink:
+        """:meth:`finish` without building a ``CID`` object."""
+        return self._finish_link()[0]
+
+    def finish(self) -> ImportResult:
+        """Write the directory (children's blocks must already be in the sink); returns its root."""
+        link, sharded = self._finish_link()
+        return ImportResult(
+            cid=cid_from_bytes(link.cid),
+            size=link.filesize,
+            dag_size=link.tsize,
+            blocks=self.blocks,
+            profile=self.profile.name,
+            kind="directory",
+            sharded=sharded,
+        )
+
+    def _finish_link(self) -> tuple[_Link, bool]:
+        if self._finished:
+            raise UnixfsError("DirectoryBuilder.finish() called twice")
+        self._finished = True
+        sharded = self.sharded
+        records = self._records
+        self._records = []
+        if sharded:
+            writer = ShardWriter(self._emit, self.profile.hamt_fanout)
+            while records:  # pop from the end so the two copies never coexist in full
+                name, cid, tsize, _ = _unpack_entry(records.pop())
+                writer.add(name, cid, tsize)
+            cid, tsize = writer.finish()
+            return _Link(cid, tsize, self.size), True
+        records.sort()
+        links = []
+        total = 0
+        previous = None
+        for record in records:
+            name, cid, tsize, _ = _unpack_entry(record)
+            if name == previous:
+                raise UnixfsError(f"directory has two entries named {name.decode('utf-8')!r}")
+            previous = name
+            links.append(PBLink(cid, name.decode("utf-8"), tsize))
+            total += tsize
+        block = encode_pbnode(PBNode(tuple(links), _DIRECTORY_DATA))
+        return _Link(self._emit(block), len(block) + total, self.size), False
+
+    def _emit(self, block: bytes) -> bytes:
+        cid = self._cids.dag_pb(block)
+        self.blocks += 1
+        if self._sink is not None:
+            self._sink(Block(cid, block))
+        return cid
+
+
+def _unpack_entry(record: bytes) -> tuple[bytes, bytes, int, int]:
+    nul = record.index(0)
+    cid_len = record[nul + 1]
+    start = nul + 2
+    tsize, pos = decode_uvarint(record, start + cid_len, UnixfsError, "directory record")
+    size, _ = decode_uvarint(record, pos, UnixfsError, "directory record")
+    return record[:nul], record[start : start + cid_len], tsize, size
+
 
 def import_directory(
     path: str | os.PathLike[str],
@@ -735,21 +748,24 @@ def import_directory(
     *,
     include_hidden: bool = False,
 ) -> ImportResult:
-    """CID of a directory tree as a plain UnixFS directory (Kubo ``ipfs add -r`` semantics).
+    """CID of a directory tree (Kubo ``ipfs add -r`` semantics), HAMT-sharded where needed.
 
-    Entries are linked in byte order of their names; empty directories are kept; entries whose
-    name starts with ``.`` are skipped unless ``include_hidden``; symlinks inside the tree are
-    stored as UnixFS symlinks (not followed), as IPIP-499 profiles specify; the directory
-    itself is not wrapped in another directory.
+    Entries are linked in byte order of their names; a directory whose size passes the
+    profile's threshold becomes a HAMT (see :class:`DirectoryBuilder`); empty directories are
+    kept; entries whose name starts with ``.`` are skipped unless ``include_hidden``; symlinks
+    inside the tree are stored as UnixFS symlinks (not followed), as IPIP-499 profiles
+    specify; the directory itself is not wrapped in another directory. Memory holds one
+    packed record per entry of the directories being built, never file contents, and one
+    file is open at a time.
 
     Raises:
-        UnixfsError: a directory would need HAMT sharding under ``profile``, a name is not
-            valid UTF-8, or an entry is a socket / device / FIFO.
+        UnixfsError: a name is not valid UTF-8, an entry is a socket / device / FIFO, or two
+            names of one directory have the same 64-bit HAMT hash.
         OSError: a directory cannot be listed or a file cannot be read.
     """
     prof = get_profile(profile)
     builder = _TreeBuilder(prof, block_sink, include_hidden)
-    link = builder.directory(os.fspath(path))
+    link, sharded = builder.directory(os.fspath(path))
     return ImportResult(
         cid=cid_from_bytes(link.cid),
         size=link.filesize,
@@ -757,6 +773,7 @@ def import_directory(
         blocks=builder.blocks,
         profile=prof.name,
         kind="directory",
+        sharded=sharded,
     )
 
 
@@ -773,6 +790,12 @@ def import_path(
     return import_file(path, profile, block_sink)
 
 
+# Entry kinds in a directory listing, stored after the name so a sort orders by name.
+_KIND_FILE: Final = b"f"
+_KIND_DIR: Final = b"d"
+_KIND_LINK: Final = b"l"
+
+
 class _TreeBuilder:
     def __init__(self, profile: Profile, sink: BlockSink | None, include_hidden: bool) -> None:
         self.profile = profile
@@ -780,70 +803,86 @@ class _TreeBuilder:
         self.include_hidden = include_hidden
         self.cids = _CidMaker(profile)
         self.blocks = 0
+        self._chunk = bytearray(profile.chunk_size)  # reused for every file's first chunk
 
-    def _emit(self, block: bytes) -> bytes:
-        cid = self.cids.dag_pb(block)
-        self.blocks += 1
-        if self.sink is not None:
-            self.sink(Block(cid, block))
-        return cid
+    def directory(self, path: str) -> tuple[_Link, bool]:
+        builder = DirectoryBuilder(self.profile, self.sink)
+        for item in self._listing(path):
+            name, kind = item[:-2], item[-1:]
+            child = os.path.join(path, os.fsdecode(name))
+            if kind == _KIND_FILE:
+                link = self._file(child)
+            elif kind == _KIND_DIR:
+                link, _ = self.directory(child)
+            else:
+                link = self._symlink(os.fsencode(os.readlink(child)))
+            builder.add(name, link.cid, link.tsize, link.filesize)
+        result, sharded = builder._finish_link()
+        self.blocks += builder.blocks
+        return result, sharded
 
-    def directory(self, path: str) -> _Link:
-        entries: list[tuple[bytes, _Link]] = []
+    def _listing(self, path: str) -> list[bytes]:
+        """Names and kinds of the entries to import, sorted by name bytes (one small ``bytes``
+        per entry; ``DirEntry`` objects are not kept, and kinds come from ``d_type``)."""
+        items: list[bytes] = []
         with os.scandir(path) as it:
-            listing = sorted(it, key=lambda e: os.fsencode(e.name))
-        for entry in listing:
-            name = os.fsencode(entry.name)
-            if name.startswith(b".") and not self.include_hidden:
-                continue
-            try:
-                name.decode("utf-8")
-            except UnicodeDecodeError:
-                raise UnixfsError(
-                    f"file name {entry.path!r} is not valid UTF-8; UnixFS names are UTF-8 text"
-                ) from None
-            entries.append((name, self._entry(entry)))
-        return self._directory_node(path, entries)
+            for entry in it:
+                name = os.fsencode(entry.name)
+                if name.startswith(b".") and not self.include_hidden:
+                    continue
+                try:
+                    name.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise UnixfsError(
+                        f"file name {entry.path!r} is not valid UTF-8; UnixFS names are UTF-8 text"
+                    ) from None
+                if entry.is_symlink():
+                    kind = _KIND_LINK
+                elif entry.is_dir(follow_symlinks=False):
+                    kind = _KIND_DIR
+                elif entry.is_file(follow_symlinks=False):
+                    kind = _KIND_FILE
+                else:
+                    raise UnixfsError(
+                        f"{entry.path} is not a regular file, directory or symlink; UnixFS cannot store it"
+                    )
+                items.append(name + b"\0" + kind)
+        items.sort()
+        return items
 
-    def _entry(self, entry: os.DirEntry[str]) -> _Link:
-        mode = entry.stat(follow_symlinks=False).st_mode
-        if stat.S_ISLNK(mode):
-            return self._symlink(os.fsencode(os.readlink(entry.path)))
-        if stat.S_ISDIR(mode):
-            return self.directory(entry.path)
-        if stat.S_ISREG(mode):
+    def _file(self, path: str) -> _Link:
+        # Most files of a large dataset fit in one chunk: read that chunk into one reused
+        # buffer and make the leaf directly. Larger files continue in a FileImporter.
+        chunk_size = self.profile.chunk_size
+        view = memoryview(self._chunk)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        try:
+            filled = 0
+            while filled < chunk_size:
+                n = os.readv(fd, [view[filled:]])
+                if n == 0:
+                    break
+                filled += n
+            if filled < chunk_size:
+                self.blocks += 1
+                if filled == 0:
+                    return _empty_leaf(self.profile, self.cids, self.sink)
+                return _leaf(self.profile, self.cids, view[:filled], self.sink)
             importer = FileImporter(self.profile, self.sink)
-            with open(entry.path, "rb", buffering=0) as stream:
+            importer.add_chunk(view)
+            with open(fd, "rb", buffering=0, closefd=False) as stream:
                 _advise_sequential(stream)
                 _feed(importer, stream)
             link = importer._finish_link()
             self.blocks += importer.blocks
             return link
-        raise UnixfsError(
-            f"{entry.path} is not a regular file, directory or symlink; UnixFS cannot store it"
-        )
+        finally:
+            os.close(fd)
 
     def _symlink(self, target: bytes) -> _Link:
         block = encode_pbnode(PBNode((), encode_unixfs_data(UnixfsData(DATA_SYMLINK, target))))
-        return _Link(self._emit(block), len(block), 0)
-
-    def _directory_node(self, path: str, entries: list[tuple[bytes, _Link]]) -> _Link:
-        links = tuple(PBLink(link.cid, name.decode("utf-8"), link.tsize) for name, link in entries)
-        block = encode_pbnode(PBNode(links, encode_unixfs_data(UnixfsData(DATA_DIRECTORY))))
-        if self.profile.hamt_estimate == "links-bytes":
-            estimate = sum(len(name) + len(link.cid) for name, link in entries)
-        else:
-            estimate = len(block)
-        if estimate > self.profile.hamt_threshold:
-            raise UnixfsError(
-                f"directory {path} has {len(entries)} entries ({self.profile.hamt_estimate} "
-                f"estimate {estimate} > {self.profile.hamt_threshold}); profile "
-                f"{self.profile.name} stores such directories as HAMT shards, which cidhub does "
-                "not write yet"
-            )
-        cid = self._emit(block)
-        return _Link(
-            cid,
-            len(block) + sum(link.tsize for _, link in entries),
-            sum(link.filesize for _, link in entries),
-        )
+        cid = self.cids.dag_pb(block)
+        self.blocks += 1
+        if self.sink is not None:
+            self.sink(Block(cid, block))
+        return _Link(cid, len(block), 0)

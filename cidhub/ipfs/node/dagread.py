@@ -1,8 +1,13 @@
-"""Reading UnixFS DAGs back out of the block store: path resolution and file bytes.
+"""Reading UnixFS DAGs back out of the block store: path resolution, listings and file bytes.
 
 The gateway and the RPC ``cat`` need the inverse of the importer: given a root CID (and a path
 inside a directory), stream the file's bytes in order, one block at a time, with every block
 verified by :meth:`BlockStore.get` as it is read.
+
+Directories are plain ``Directory`` nodes or HAMT shards (:mod:`cidhub.content.hamt`); both
+are ``kind == "directory"`` here. A path step through a HAMT hashes the name and reads one
+block per level, so ``/ipfs/{cid}/a/b.jpg`` costs O(depth) block reads however large the
+directories are, and listings stream (one node per level in memory).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from cidhub.content import hamt
 from cidhub.content.cid import CID, cid_from_bytes, parse_cid
 from cidhub.content.store import BlockStore
 from cidhub.content.unixfs import (
@@ -20,13 +26,27 @@ from cidhub.content.unixfs import (
     DATA_HAMT_SHARD,
     DATA_RAW,
     DATA_SYMLINK,
+    PBLink,
     decode_pbnode,
     decode_unixfs_data,
+    split_pbnode,
 )
 from cidhub.errors import CidhubError, UnixfsError
 
-__all__ = ["Entry", "NotAFileError", "PathNotFoundError", "NodeCache", "stat", "resolve", "iter_file",
-           "list_directory"]
+__all__ = [
+    "Entry",
+    "NotAFileError",
+    "PathNotFoundError",
+    "NodeCache",
+    "stat",
+    "stat_block",
+    "resolve",
+    "lookup",
+    "iter_file",
+    "iter_directory",
+    "list_directory",
+    "iter_directory_blocks",
+]
 
 _DAG_PB = 0x70
 _RAW = 0x55
@@ -45,8 +65,9 @@ class Entry:
     """What a CID is, as UnixFS sees it."""
 
     cid: CID
-    kind: str  # "file", "directory", "symlink", "hamt", "raw-block", "other"
+    kind: str  # "file", "directory", "symlink", "other"
     size: int  # content bytes for files, 0 otherwise
+    sharded: bool = False  # a directory stored as a HAMT
 
 
 def _codec(cid: CID) -> int:
@@ -54,15 +75,20 @@ def _codec(cid: CID) -> int:
 
 
 def stat(store: BlockStore, cid: CID) -> Entry:
-    data = store.get(cid)
+    """What ``cid`` is (reads its block)."""
+    return stat_block(cid, store.get(cid))
+
+
+def stat_block(cid: CID, data: bytes) -> Entry:
+    """What the block ``data`` of ``cid`` is, without reading anything else."""
     if _codec(cid) == _RAW:
         return Entry(cid, "file", len(data))
     if _codec(cid) != _DAG_PB:
         return Entry(cid, "other", 0)
-    node = decode_pbnode(data)
-    if node.data is None:
+    _, node_data = split_pbnode(data)  # the links stay undecoded: a HAMT root has 256
+    if node_data is None:
         return Entry(cid, "other", 0)
-    fs = decode_unixfs_data(node.data)
+    fs = decode_unixfs_data(node_data)
     if fs.type in (DATA_FILE, DATA_RAW):
         if fs.filesize is not None:
             size = fs.filesize
@@ -72,32 +98,85 @@ def stat(store: BlockStore, cid: CID) -> Entry:
     if fs.type == DATA_DIRECTORY:
         return Entry(cid, "directory", 0)
     if fs.type == DATA_HAMT_SHARD:
-        return Entry(cid, "hamt", 0)
+        return Entry(cid, "directory", 0, sharded=True)
     if fs.type == DATA_SYMLINK:
         return Entry(cid, "symlink", 0)
     return Entry(cid, "other", 0)
 
 
+def _getter(store: BlockStore) -> hamt.BlockGetter:
+    return store.get  # takes binary CIDs as they are
+
+
+def iter_directory(store: BlockStore, cid: CID) -> Iterator[tuple[str, bytes, int]]:
+    """(name, binary CID, Tsize) of a directory's entries, streamed: byte order for a plain
+    directory, hash order for a HAMT (as Kubo lists them). CIDs stay binary: building a
+    ``CID`` object per entry would cost more than reading the shards (use ``cid_text``)."""
+    block = store.get(cid)
+    if stat_block(cid, block).sharded:
+        links: Iterator[PBLink] = hamt.iter_entries(_getter(store), block)
+    else:
+        links = iter(decode_pbnode(block).links)
+    for link in links:
+        yield link.name or "", link.hash, link.tsize or 0
+
+
 def list_directory(store: BlockStore, cid: CID) -> list[tuple[str, CID, int]]:
-    """(name, CID, Tsize) of a plain directory's entries, in stored (byte) order."""
-    node = decode_pbnode(store.get(cid))
-    return [(link.name or "", cid_from_bytes(link.hash), link.tsize or 0) for link in node.links]
+    """(name, CID, Tsize) of every entry, as a list (small directories, tests)."""
+    return [(name, cid_from_bytes(child), size) for name, child, size in iter_directory(store, cid)]
 
 
-def resolve(store: BlockStore, root: str | CID, path: str = "") -> Entry:
-    """Walk ``path`` (``a/b/c``) from ``root`` through plain UnixFS directories."""
-    current = stat(store, parse_cid(root))
+def iter_directory_blocks(store: BlockStore, cid: CID) -> Iterator[tuple[CID, bytes]]:
+    """The blocks a client needs to list a directory: its node, and every shard of a HAMT."""
+    block = store.get(cid)
+    yield cid, block
+    if stat_block(cid, block).sharded:
+        for child, data in hamt.iter_shard_blocks(_getter(store), block):
+            yield cid_from_bytes(child), data
+
+
+def lookup(
+    store: BlockStore, directory: Entry, name: str, visited: list[CID] | None = None, block: bytes | None = None
+) -> CID | None:
+    """The CID of entry ``name`` in ``directory``, or None. A HAMT is searched by hash (one
+    block per level, each appended to ``visited``); a plain directory's one node is scanned.
+    ``block`` is the directory's block if the caller already read it."""
+    if block is None:
+        block = store.get(directory.cid)
+    if directory.sharded:
+        shards: list[bytes] = []
+        link = hamt.find(_getter(store), block, name, shards)
+        if visited is not None:
+            visited.extend(cid_from_bytes(c) for c in shards)
+        return None if link is None else cid_from_bytes(link.hash)
+    for entry in decode_pbnode(block).links:
+        if entry.name == name:
+            return cid_from_bytes(entry.hash)
+    return None
+
+
+def resolve(store: BlockStore, root: str | CID, path: str = "", visited: list[CID] | None = None) -> Entry:
+    """Walk ``path`` (``a/b/c``) from ``root`` through UnixFS directories, plain or sharded.
+
+    ``visited`` receives the CID of every block read on the way, in order (the root, each
+    directory, the inner shards of a HAMT, the target): a trustless gateway sends exactly these
+    ahead of the target's DAG so a client can verify the path.
+    """
+    cid = parse_cid(root)
+    block = store.get(cid)
+    current = stat_block(cid, block)
+    if visited is not None:
+        visited.append(current.cid)
     for name in [p for p in path.split("/") if p]:
-        if current.kind == "hamt":
-            raise UnixfsError(f"{current.cid} is a HAMT-sharded directory; cidhub cannot resolve paths in it yet")
         if current.kind != "directory":
             raise PathNotFoundError(f"cannot resolve {name!r}: {current.cid} is a {current.kind}, not a directory")
-        for entry_name, child, _ in list_directory(store, current.cid):
-            if entry_name == name:
-                current = stat(store, child)
-                break
-        else:
+        child = lookup(store, current, name, visited, block)
+        if child is None:
             raise PathNotFoundError(f"no link named {name!r} under {current.cid}")
+        block = store.get(child)
+        current = stat_block(child, block)
+        if visited is not None:
+            visited.append(current.cid)
     return current
 
 

@@ -8,7 +8,10 @@ clients written for Kubo, such as the unmodified ``ipfshttpclient``, work agains
 ``add``            multipart files/directories; options ``cid-version``, ``raw-leaves``,
                    ``chunker=size-N``, ``hash``, ``pin``, ``only-hash``,
                    ``wrap-with-directory``, ``max-file-links``; one NDJSON line
-                   ``{"Name","Hash","Size"}`` per file and directory (Size: DAG size, a string)
+                   ``{"Name","Hash","Size"}`` per file and directory (Size: DAG size, a string);
+                   directories HAMT-sharded by Kubo's rule (``links-bytes > 256 KiB``), and
+                   held as one packed record per entry, so a directory of a million files
+                   fits in memory (the output lines are spooled to a temporary file)
 ``cat``            file bytes; ``offset``, ``length``; ``arg`` may be ``/ipfs/CID/path``
 ``block/get``      the raw block
 ``block/stat``     ``{"Key", "Size"}``
@@ -26,28 +29,23 @@ never a network lookup.
 
 from __future__ import annotations
 
+import json
 import platform
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from multiformats import multihash
-
 from cidhub import __version__
 from cidhub.content.car import CarReader
-from cidhub.content.cid import CID, parse_cid
+from cidhub.content.cid import CID, cid_from_bytes, cid_text, parse_cid
 from cidhub.content.store import BlockStore, LocalPinTarget, PinState
 from cidhub.content.unixfs import (
-    DATA_DIRECTORY,
     UNIXFS_V0_2015,
     Block,
+    DirectoryBuilder,
     FileImporter,
-    PBLink,
-    PBNode,
     Profile,
-    UnixfsData,
-    encode_pbnode,
-    encode_unixfs_data,
 )
 from cidhub.errors import BlockNotFoundError, CarError, CidError, CidhubError, StoreError, UnixfsError
 from cidhub.ipfs.node import dagread
@@ -74,7 +72,8 @@ class RpcError(CidhubError):
 
 @dataclass
 class RpcResponse:
-    """``json``: one object; ``ndjson``: objects, one a line; ``bytes``: a byte stream."""
+    """``json``: one object; ``ndjson``: objects, one a line (``items``, or already-encoded lines
+    in ``stream``); ``bytes``: a byte stream."""
 
     kind: str
     value: Any = None
@@ -236,38 +235,45 @@ class RpcApi:
         if body is None or not mtype.startswith("multipart/") or "boundary" not in params:
             raise RpcError("add: expected a multipart/form-data body with the files", 400, 1)
         sink = None if only_hash else self.store.put_block
-        tree = _Tree(profile, sink)
-        out: list[dict[str, str]] = []
+        tree = _Tree(profile, sink, wrap)
+        out = _NdjsonSpool()
+        files = 0
         try:
-            for part in MultipartReader(body, params["boundary"]):
-                name = (part.filename or "").strip("/")
-                if part.content_type == "application/x-directory":
-                    tree.add_directory(name)
-                    continue
-                if part.content_type == "application/symlink":
-                    raise RpcError("add: symlinks are not supported over RPC", 400, 1)
-                importer = FileImporter(profile, sink)
-                chunk = profile.chunk_size
-                while True:
-                    data = part.read(chunk)
-                    if not data:
-                        break
-                    importer.write(data)
-                result = importer.finish()
-                tree.add_file(name, result.cid_bytes, result.dag_size, result.size)
-                out.append({"Name": name, "Hash": str(result.cid), "Size": str(result.dag_size)})
+            with self.store.batch():  # durable when the answer is sent
+                for part in MultipartReader(body, params["boundary"]):
+                    name = (part.filename or "").strip("/")
+                    if part.content_type == "application/x-directory":
+                        tree.add_directory(name)
+                        continue
+                    if part.content_type == "application/symlink":
+                        raise RpcError("add: symlinks are not supported over RPC", 400, 1)
+                    importer = FileImporter(profile, sink)
+                    chunk = profile.chunk_size
+                    while True:
+                        data = part.read(chunk)
+                        if not data:
+                            break
+                        importer.write(data)
+                    link = importer.finish_link()
+                    tree.add_file(name, link.cid, link.tsize, link.filesize)
+                    out.append({"Name": name, "Hash": cid_text(link.cid), "Size": str(link.tsize)})
+                    files += 1
+                if not files and not tree.has_entries():
+                    raise RpcError("add: the request carried no file", 400, 1)
+                roots = tree.finish(out)
         except HttpBodyError as exc:
+            out.close()
             raise RpcError(f"add: malformed upload: {exc}", 400, 1) from None
         except UnixfsError as exc:
+            out.close()
             raise RpcError(f"add: {exc}") from None
-        if not out and not tree.has_entries():
-            raise RpcError("add: the request carried no file", 400, 1)
-        roots, dirs = tree.finish(wrap)
-        out.extend(dirs)
+        except BaseException:
+            out.close()
+            raise
         if pin:
             for root in roots:
                 self.pins.record_pin(root, label="rpc add")
-        return RpcResponse("ndjson", items=out)
+        return RpcResponse("ndjson", stream=out.chunks(), length=out.size)
 
     def cat(self, q: Query, body: BodyReader | None, ctype: str | None) -> RpcResponse:
         args = _args(q, "cat")
@@ -374,20 +380,21 @@ class RpcApi:
         roots: list[CID] = []
         blocks = block_bytes = 0
         try:
-            for part in MultipartReader(body, params["boundary"]):
-                if part.content_type == "application/x-directory":
-                    continue
-                reader = CarReader(part)  # type: ignore[arg-type]
-                for block in reader:
-                    if len(block.data) > MAX_BLOCK_SIZE and not big:
-                        raise RpcError(
-                            f"dag/import: block {block.cid} is {len(block.data)} bytes, over the "
-                            f"{MAX_BLOCK_SIZE}-byte limit (pass allow-big-block=true)"
-                        )
-                    self.store.put_block(block)
-                    blocks += 1
-                    block_bytes += len(block.data)
-                roots.extend(r for r in reader.roots if r not in roots)
+            with self.store.batch():  # durable before the roots are checked and pinned
+                for part in MultipartReader(body, params["boundary"]):
+                    if part.content_type == "application/x-directory":
+                        continue
+                    reader = CarReader(part)  # type: ignore[arg-type]
+                    for block in reader:
+                        if len(block.data) > MAX_BLOCK_SIZE and not big:
+                            raise RpcError(
+                                f"dag/import: block {block.cid} is {len(block.data)} bytes, over the "
+                                f"{MAX_BLOCK_SIZE}-byte limit (pass allow-big-block=true)"
+                            )
+                        self.store.put_block(block)
+                        blocks += 1
+                        block_bytes += len(block.data)
+                    roots.extend(r for r in reader.roots if r not in roots)
         except CarError as exc:
             raise RpcError(f"dag/import: {exc}") from None
         except HttpBodyError as exc:
@@ -410,60 +417,75 @@ class RpcApi:
         return RpcResponse("ndjson", items=items)
 
 
-class _Tree:
-    """Assembles the directories of a multipart ``add`` (Kubo's MFS-less equivalent)."""
+class _NdjsonSpool:
+    """Output lines of a long command, kept in a temporary file past 4 MiB instead of a list."""
 
-    def __init__(self, profile: Profile, sink: Callable[[Block], object] | None) -> None:
+    def __init__(self) -> None:
+        self._file = tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024)  # noqa: SIM115 (closed by chunks())
+        self.size = 0
+
+    def append(self, item: dict[str, Any]) -> None:
+        line = json.dumps(item).encode() + b"\n"
+        self._file.write(line)
+        self.size += len(line)
+
+    def close(self) -> None:
+        self._file.close()
+
+    def chunks(self) -> Iterator[bytes]:
+        try:
+            self._file.seek(0)
+            while data := self._file.read(64 * 1024):
+                yield data
+        finally:
+            self._file.close()
+
+
+class _Tree:
+    """Assembles the directories of a multipart ``add`` (Kubo's MFS-less equivalent): one
+    :class:`DirectoryBuilder` per directory, finished deepest first, so each is written as a
+    plain node or a HAMT by the profile's rule."""
+
+    def __init__(self, profile: Profile, sink: Callable[[Block], object] | None, wrap: bool) -> None:
         self.profile = profile
         self.sink = sink
-        # directory path -> {name: (cid bytes, tsize, filesize)}; "" is the top level
-        self.dirs: dict[str, dict[str, tuple[bytes, int, int]]] = {"": {}}
-        self.top_files: list[bytes] = []
+        self.wrap = wrap
+        self.dirs: dict[str, DirectoryBuilder] = {"": DirectoryBuilder(profile, sink)}
+        # top-level entries are the roots when not wrapping: name -> CID
+        self.top: dict[str, bytes] = {}
 
     def has_entries(self) -> bool:
-        return len(self.dirs) > 1 or bool(self.dirs[""])
+        return len(self.dirs) > 1 or bool(len(self.dirs[""])) or bool(self.top)
 
     def add_directory(self, path: str) -> None:
         parent = ""
         for part in [p for p in path.split("/") if p]:
             current = f"{parent}/{part}" if parent else part
-            self.dirs.setdefault(current, {})
+            if current not in self.dirs:
+                self.dirs[current] = DirectoryBuilder(self.profile, self.sink)
             parent = current
 
     def add_file(self, path: str, cid: bytes, tsize: int, size: int) -> None:
         parent, _, name = path.rpartition("/")
         if parent:
             self.add_directory(parent)
-        self.dirs[parent][name] = (cid, tsize, size)
+        self._link(parent, name, cid, tsize, size)
 
-    def _cid(self, block: bytes) -> bytes:
-        mh = bytes(multihash.digest(block, self.profile.hash_function))
-        return mh if self.profile.cid_version == 0 else b"\x01\x70" + mh
+    def _link(self, parent: str, name: str, cid: bytes, tsize: int, size: int) -> None:
+        if not parent and not self.wrap:
+            self.top[name] = cid
+        else:
+            self.dirs[parent].add(name, cid, tsize, size)
 
-    def finish(self, wrap: bool) -> tuple[list[CID], list[dict[str, str]]]:
-        """Encode every directory bottom-up; return the roots to pin and the output lines."""
-        from cidhub.content.cid import cid_from_bytes
-
-        lines: list[dict[str, str]] = []
-        built: dict[str, tuple[bytes, int, int]] = {}
+    def finish(self, out: _NdjsonSpool) -> list[CID]:
+        """Encode every directory bottom-up, writing its output line; return the roots to pin."""
         for path in sorted((p for p in self.dirs if p), key=lambda p: -p.count("/")):
-            entry = self._encode(self.dirs[path])
-            built[path] = entry
+            link = self.dirs.pop(path).finish_link()
             parent, _, name = path.rpartition("/")
-            self.dirs[parent][name] = entry
-            lines.append({"Name": path, "Hash": str(cid_from_bytes(entry[0])), "Size": str(entry[1])})
-        top = self.dirs[""]
-        if wrap:
-            entry = self._encode(top)
-            lines.append({"Name": "", "Hash": str(cid_from_bytes(entry[0])), "Size": str(entry[1])})
-            return [cid_from_bytes(entry[0])], lines
-        return [cid_from_bytes(c) for c, _, _ in top.values()], lines
-
-    def _encode(self, entries: dict[str, tuple[bytes, int, int]]) -> tuple[bytes, int, int]:
-        ordered = sorted(entries.items(), key=lambda kv: kv[0].encode("utf-8"))
-        links = tuple(PBLink(cid, name, tsize) for name, (cid, tsize, _) in ordered)
-        block = encode_pbnode(PBNode(links, encode_unixfs_data(UnixfsData(DATA_DIRECTORY))))
-        cid = self._cid(block)
-        if self.sink is not None:
-            self.sink(Block(cid, block))
-        return cid, len(block) + sum(t for _, (_, t, _) in ordered), sum(s for _, (_, _, s) in ordered)
+            self._link(parent, name, link.cid, link.tsize, link.filesize)
+            out.append({"Name": path, "Hash": cid_text(link.cid), "Size": str(link.tsize)})
+        if self.wrap:
+            result = self.dirs[""].finish()
+            out.append({"Name": "", "Hash": str(result.cid), "Size": str(result.dag_size)})
+            return [result.cid]
+        return [cid_from_bytes(cid) for cid in self.top.values()]

@@ -55,6 +55,9 @@ class NodeHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "cidhub-node"
     server: NodeServer
+    # Headers and body go out as separate writes; with Nagle's algorithm on, a keep-alive
+    # client's delayed ACK then holds every small response for ~40 ms.
+    disable_nagle_algorithm = True
 
     # ---- plumbing
 
@@ -184,6 +187,9 @@ class NodeHandler(BaseHTTPRequestHandler):
     def send_rpc_response(self, response: RpcResponse) -> None:
         if response.kind == "json":
             self.send_bytes(200, json.dumps(response.value).encode() + b"\n", "application/json")
+        elif response.kind == "ndjson" and response.stream is not None:  # lines already encoded
+            self._stream(200, {"Content-Type": "application/json", "X-Chunked-Output": "1"},
+                         response.stream, response.length)
         elif response.kind == "ndjson":
             data = b"".join(json.dumps(item).encode() + b"\n" for item in response.items)
             self.send_bytes(200, data, "application/json", {"X-Chunked-Output": "1"})

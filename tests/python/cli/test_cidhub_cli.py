@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from kubo_vectors import kubo_names
 
 from cidhub.cli import _content_bytes, main
 from cidhub.content.car import verify_car
@@ -204,3 +205,15 @@ def test_progress__add_directory__counts_included_files_and_stores_every_block(r
     exported = runner.invoke(main, ["car", result.stdout.strip(), str(car), "--data-dir", str(blocks)])
     assert exported.exit_code == 0, exported.stderr
     assert str(verify_car(car.read_bytes()).roots[0]) == result.stdout.strip()
+
+
+def test_cid_and_add__directory_past_the_hamt_threshold__ipip499_cid(runner, tmp_path):
+    """`cidhub cid`/`add` once refused such a directory; now it is the HAMT IPIP-499 publishes."""
+    tree = tmp_path / "rootDir"
+    tree.mkdir()
+    for name in kubo_names(4766, 11, 22, "hamt-unixfs-v1-2025"):
+        (tree / name).write_bytes(b"x")
+    expected = "bafybeiegvuterwurhdtkikfhbxcldohmxp566vpjdofhzmnhv6o4freidu"
+    assert runner.invoke(main, ["cid", str(tree)]).stdout == expected + "\n"
+    added = runner.invoke(main, ["add", str(tree), "--data-dir", str(tmp_path / "blocks")])
+    assert added.exit_code == 0 and added.stdout.strip() == expected

@@ -231,3 +231,69 @@ def test_local_pin__v0_root__recorded_under_v1_name(store: BlockStore, write_fil
     target.pin(result.cid)
     v1 = parse_cid(str(result.cid)).set(version=1, base="base32")
     assert target.status(v1).state is PinState.PINNED
+
+
+# ---- batched durability
+
+
+def test_batch__blocks_durable_at_exit_with_few_syncs(tmp_path, monkeypatch):
+    from cidhub.content import store as store_module
+
+    syncs: list[int] = []
+    real = store_module._sync_filesystem
+    monkeypatch.setattr(store_module, "_sync_filesystem", lambda root, paths: syncs.append(1) or real(root, paths))
+    durable = BlockStore(tmp_path / "blocks", fsync=True)
+    fsyncs: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: fsyncs.append(fd) or real_fsync(fd))
+    blocks = [import_bytes(b"block %d" % i, "unixfs-v1-2025") for i in range(10)]
+    with durable.batch(flush_every=4):
+        for i, result in enumerate(blocks):
+            assert durable.put(result.cid, b"block %d" % i)
+        assert not durable.put(blocks[0].cid, b"block 0")  # pending: not written twice
+        assert durable.has(blocks[0].cid)  # flushed at the 4th block
+        assert not durable.has(blocks[9].cid)  # still a temporary file: not visible yet
+    assert all(durable.get(r.cid) == b"block %d" % i for i, r in enumerate(blocks))
+    assert len(syncs) == 2 * 3  # flushes after 4, 8 and at exit; each syncs data, then renames
+    assert fsyncs == []  # no per-block fsync inside the batch
+    assert not list((tmp_path / "blocks" / ".tmp").iterdir())
+
+
+def test_batch__exception__unflushed_temporaries_removed(tmp_path):
+    durable = BlockStore(tmp_path / "blocks", fsync=True)
+    result = import_bytes(b"never durable", "unixfs-v1-2025")
+    with pytest.raises(RuntimeError), durable.batch():
+        durable.put(result.cid, b"never durable")
+        raise RuntimeError("import failed")
+    assert not durable.has(result.cid)
+    assert not list((tmp_path / "blocks" / ".tmp").iterdir())
+
+
+def test_batch__other_threads_write_through(tmp_path):
+    import threading
+
+    durable = BlockStore(tmp_path / "blocks", fsync=True)
+    mine = import_bytes(b"mine", "unixfs-v1-2025")
+    theirs = import_bytes(b"theirs", "unixfs-v1-2025")
+    with durable.batch():
+        durable.put(mine.cid, b"mine")
+        worker = threading.Thread(target=durable.put, args=(theirs.cid, b"theirs"))
+        worker.start()
+        worker.join()
+        assert durable.has(theirs.cid) and not durable.has(mine.cid)
+    assert durable.has(mine.cid)
+
+
+def test_add_file__directory_into_durable_store__one_batch(tmp_path, monkeypatch):
+    from cidhub.content import store as store_module
+
+    syncs: list[int] = []
+    monkeypatch.setattr(store_module, "_sync_filesystem", lambda root, paths: syncs.append(1))
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    for i in range(50):
+        (tree / f"f{i}").write_bytes(b"%d" % i)
+    durable = BlockStore(tmp_path / "blocks", fsync=True)
+    result = durable.add_file(tree, "unixfs-v1-2025")
+    assert syncs == [1, 1]
+    assert not durable.missing(result.cid)

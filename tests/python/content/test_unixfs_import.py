@@ -374,14 +374,3 @@ def test_directory__non_utf8_name__clear_error(tmp_path):
     (tmp_path / os.fsdecode(b"bad-\xff")).write_bytes(b"x")
     with pytest.raises(UnixfsError, match="not valid UTF-8"):
         import_directory(tmp_path, TINY)
-
-
-@pytest.mark.parametrize(
-    ("profile", "estimate"), [(UNIXFS_V0_2015, "links-bytes"), (UNIXFS_V1_2025, "block-bytes")]
-)
-def test_directory__over_hamt_threshold__refused_not_miscomputed(tmp_path, profile, estimate):
-    small = profile.with_overrides(hamt_threshold=200)
-    for i in range(6):
-        (tmp_path / f"entry-{i:02d}").write_bytes(b"x")
-    with pytest.raises(UnixfsError, match=f"{estimate} estimate .* > 200.*HAMT"):
-        import_directory(tmp_path, small)
