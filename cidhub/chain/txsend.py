@@ -378,3 +378,23 @@ def _rpc_message(exc: Exception) -> str:
     if isinstance(rpc, dict) and "error" in rpc:
         return str(rpc["error"].get("message", rpc["error"]))
     return str(exc)
+
+
+_UNITS = {"wei": 1, "kwei": 10**3, "mwei": 10**6, "gwei": GWEI, "szabo": 10**12, "finney": 10**15, "ether": 10**18,
+          "eth": 10**18}
+
+
+def parse_fee(text: str | int) -> int:
+    """A fee per gas in wei from "30gwei", "1.5 gwei", "2000000000wei" or a bare number of gwei."""
+    from decimal import Decimal, InvalidOperation
+
+    raw = str(text).strip().lower().replace("_", "")
+    unit = next((u for u in sorted(_UNITS, key=len, reverse=True) if raw.endswith(u)), "gwei")
+    number = raw.removesuffix(unit).strip() if raw.endswith(unit) else raw
+    try:
+        wei = Decimal(number) * _UNITS[unit]
+    except InvalidOperation:
+        raise ValueError(f"{text!r} is not a fee: write e.g. 30gwei, 1.5gwei or 2000000000wei") from None
+    if wei < 0 or wei != wei.to_integral_value():
+        raise ValueError(f"{text!r} is not a whole number of wei")
+    return int(wei)
