@@ -83,19 +83,11 @@ class DeployJournal:
 
     @classmethod
     def open(cls, path: Path, *, chain_id: int, network: str, deployer: str, options: dict[str, Any],
-             fresh: bool = False, again: bool = False) -> DeployJournal:
-        """The journal at ``path`` to resume, or a new one.
+             fresh: bool = False) -> DeployJournal:
+        """The journal at ``path`` to resume (a finished one too: see :attr:`done`), or a new one.
 
-        ``fresh`` sets an existing journal aside (kept as ``.journal-<id>.<time>.json``). A finished
-        journal is set aside only with ``again`` (a local chain, where a new suite is cheap);
-        otherwise it is an error, so an accidental rerun does not pay for a second suite.
+        ``fresh`` sets an existing journal aside, kept as ``.journal-<id>.<time>.json``.
         """
-        if path.exists() and not fresh:
-            finished = json.loads(path.read_text()).get("phase") == "done"
-            if finished and not again:
-                raise JournalMismatch(f"{path} records a finished deployment on this chain; pass --fresh to deploy "
-                                      "another suite (`ape run roles` checks the one there)")
-            fresh = finished
         if path.exists() and fresh:
             stamp = time.strftime("%Y%m%dT%H%M%S")
             n = 0
@@ -117,7 +109,7 @@ class DeployJournal:
             raise JournalMismatch(f"{path} is a deploy by {journal.deployer}; resume it with that account, or start "
                                   "over with --fresh")
         wanted = _plain(options)
-        if journal.options != wanted:
+        if journal.options != wanted and not journal.done:
             diff = sorted(k for k in set(wanted) | set(journal.options) if wanted.get(k) != journal.options.get(k))
             raise JournalMismatch(
                 f"{path} holds an interrupted deploy with other options ({', '.join(diff)}: "

@@ -18,6 +18,7 @@ from typing import Any
 from cidhub.chain.deploy import deploy_suite
 from cidhub.chain.deploy_journal import (
     DeployJournal,
+    JournalMismatch,
     StepRecord,
     journal_path,
     kill_points,
@@ -78,15 +79,26 @@ def live_deploy(project: Any, account: Any, deploy_kwargs: dict[str, Any], polic
     provider = account.provider
     chain_id = int(provider.chain_id)
     network = provider.network
-    journal = DeployJournal.open(journal_path(chain_id, directory), chain_id=chain_id,
-                                 network=f"{network.ecosystem.name}:{network.name}", deployer=account.address,
-                                 options=deploy_options(deploy_kwargs), fresh=fresh, again=network.is_dev)
+    where = dict(chain_id=chain_id, network=f"{network.ecosystem.name}:{network.name}", deployer=account.address,
+                 options=deploy_options(deploy_kwargs))
+    path = journal_path(chain_id, directory)
+    journal = DeployJournal.open(path, **where, fresh=fresh)
+    points = kill_points()
+
+    def sender_for(journal: DeployJournal) -> TxSender:
+        return TxSender(provider.web3, account.address, chain_id, ape_signer(account), policy, save=journal.save,
+                        hook=lambda event, record: maybe_kill(points, event, record.index), log=log)
+
+    sender = sender_for(journal)
+    journal.check_chain(sender)  # a reset chain stops here, finished journal or not
+    if journal.done:
+        if not network.is_dev:
+            raise JournalMismatch(f"{path} records a finished deployment on this chain (`ape run roles` checks it); "
+                                  "pass --fresh to deploy another suite")
+        journal = DeployJournal.open(path, **where, fresh=True)  # a local chain: a new suite is cheap
+        sender = sender_for(journal)
     if journal.resumed:
         log(f"resuming {journal.path}: {len(journal.mined())} of {len(journal.txs)} journaled transactions mined")
-    points = kill_points()
-    sender = TxSender(provider.web3, account.address, chain_id, ape_signer(account), policy, save=journal.save,
-                      hook=lambda event, record: maybe_kill(points, event, record.index), log=log)
-    journal.check_chain(sender)
     deployer = make_journaled_account(account, journal=journal, sender=sender,
                                       contract_types=suite_contract_types(project), log=log)
     deployment = deploy_suite(project, deployer, **deploy_kwargs, on_phase=deployer.phase)

@@ -297,3 +297,36 @@ def etherscan_from_env(url: str | None = None) -> Etherscan:
 
 def sourcify_from_env(url: str | None = None) -> Sourcify:
     return Sourcify(url or os.environ.get("SOURCIFY_URL") or SOURCIFY_API)
+
+
+# ---------------------------------------------------------------- from a deployment record
+
+
+def build_submissions(deployment: Any, names: list[str] | None = None, root: Path | None = None) -> list[Submission]:
+    """One :class:`Submission` per deployed contract, from the deployment record and the sources
+    here, which must hash as recorded (else the sources changed since the deploy: check out its
+    commit) and be compiled by the recorded vyper version."""
+    recorded = deployment.compiler or {}
+    version = compiler_version()
+    if recorded.get("version") and recorded["version"] != version:
+        raise VerifyError(f"the deployment was compiled with vyper {recorded['version']}, this is {version}")
+    settings = recorded.get("settings") or compiler_settings()
+    wanted = names or list(deployment.contracts)
+    unknown = [n for n in wanted if n not in deployment.contracts]
+    if unknown:
+        raise VerifyError(f"not in the deployment: {', '.join(unknown)}")
+    out = []
+    for name in wanted:
+        record = deployment.contracts[name]
+        source = record.source or f"contracts/{name}.vy"
+        std = standard_json_input(source, settings, root)
+        if deployment.sources:
+            for path, entry in std["sources"].items():
+                digest = "sha256:" + hashlib.sha256(entry["content"].encode()).hexdigest()
+                if deployment.sources.get(path, digest) != digest:
+                    raise VerifyError(f"{path} differs from the source deployed (commit {deployment.commit}); "
+                                      "check that commit out and verify from there")
+        out.append(Submission(name=name, source=source, address=record.address, chain_id=deployment.chain_id,
+                              std_input=std, constructor_args=record.constructor_args.removeprefix("0x"),
+                              compiler_version=version, creation_tx=record.tx_hash or None))
+    return out
