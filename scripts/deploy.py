@@ -50,7 +50,8 @@ def _gwei(wei: int) -> str:
 @click.option("--admin", help="Address that takes every lever instead of the suite's timelock (default: the timelock); "
               "the deployer renounces everything.")
 @click.option("--treasury", help="Receives the marketplace's protocol fee (default: the DAO's timelock).")
-@click.option("--fee-bps", default=250, show_default=True, type=click.IntRange(0, 1_000), help="Protocol fee, at most 10 %.")
+@click.option("--fee-bps", default=250, show_default=True, type=click.IntRange(0, 1_000),
+              help="Protocol fee, at most 10 %.")
 @click.option("--fee-manager", help="Address granted FEE_MANAGER_ROLE besides the DAO (default: only the DAO).")
 @click.option("--token-manager", help="Address granted TOKEN_MANAGER_ROLE besides the DAO (default: only the DAO).")
 @dao_options
@@ -83,7 +84,10 @@ def cli(ecosystem, network, account, curator, registrar, admin, treasury, fee_bp
     required = int(getattr(network, "required_confirmations", 0) or 0)
     policy = SendPolicy(fees=FeePolicy(max_fee=max_fee, priority_fee=priority_fee),
                         confirmations=confirmations or max(1, required), timeout=tx_timeout, poll=poll)
-    log = (lambda message: click.echo(message, err=True))
+
+    def log(message: str) -> None:
+        click.echo(message, err=True)
+
     where = f"{ecosystem.name}:{network.name} (chain {chain.chain_id})"
     try:
         refuse_test_account(account, network)
@@ -92,9 +96,10 @@ def cli(ecosystem, network, account, curator, registrar, admin, treasury, fee_bp
             _print_dry_run(report, as_json)
             return
         if not yes:
+            cap = _gwei(max_fee) if max_fee else "2 x base + tip"
+            tip = _gwei(priority_fee) if priority_fee else "node suggestion"
             click.echo(f"Deploying cidhub to {where} from {account.address} "
-                       f"(balance {_eth(account.balance)}); fees: max {_gwei(max_fee) if max_fee else '2 x base + tip'}, "
-                       f"tip {_gwei(priority_fee) if priority_fee else 'node suggestion'}; "
+                       f"(balance {_eth(account.balance)}); fees: max {cap}, tip {tip}; "
                        f"{policy.confirmations} confirmation(s) per transaction.", err=True)
             click.confirm("Send the transactions?", abort=True, err=True)
         log(f"{account.alias or account.address}: {unlock(account, interactive=not yes)}")
@@ -113,7 +118,8 @@ def cli(ecosystem, network, account, curator, registrar, admin, treasury, fee_bp
     print_table(
         "roles",
         ["contract", "role", "holders"],
-        [[c, role, ", ".join(holders) or "-"] for c, roles in deployment.roles.items() for role, holders in roles.items()],
+        [[c, role, ", ".join(holders) or "-"]
+         for c, roles in deployment.roles.items() for role, holders in roles.items()],
     )
 
 

@@ -104,7 +104,8 @@ def decode_constructor_args(contract_type: Any, creation_input: bytes) -> tuple[
     types = constructor_types(contract_type)
     if not types:
         if encoded:
-            raise BytecodeMismatch(f"{contract_type.name} takes no constructor arguments but {len(encoded)} bytes follow")
+            raise BytecodeMismatch(f"{contract_type.name} takes no constructor arguments but "
+                                   f"{len(encoded)} bytes follow")
         return ()
     return tuple(abi_decode(types, encoded))
 

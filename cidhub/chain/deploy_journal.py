@@ -36,7 +36,7 @@ from eth_utils import keccak, to_checksum_address
 
 from cidhub.chain.bytecode import BytecodeMismatch, check_creation_input, check_deployed_code
 from cidhub.chain.deployment import DEPLOYMENTS_DIR, RESET_MESSAGE, SUITE_ROLES, DeploymentError
-from cidhub.chain.txsend import ChainMismatch, SendPolicy, TxRecord, TxSender
+from cidhub.chain.txsend import ChainMismatch, TxRecord, TxSender
 
 JOURNAL_VERSION = 1
 KILL_ENV = "CIDHUB_DEPLOY_KILL_AT"
@@ -312,6 +312,11 @@ def make_journaled_account(inner: Any, *, journal: DeployJournal | None = None, 
         def steps(self) -> list[StepRecord]:
             return driver.steps
 
+        @property
+        def phases(self) -> dict[str, int]:
+            """Phase name -> number of transactions sent before it began."""
+            return driver.phases
+
     driver = _Driver(inner, journal, sender, contract_types, log or (lambda m: None))
     return JournaledAccount()
 
@@ -325,6 +330,7 @@ class _Driver:
         self.types = contract_types
         self.log = log
         self.steps: list[StepRecord] = []
+        self.phases: dict[str, int] = {}
         self.kill = kill_points()
         self.deployed: dict[str, str] = {}  # address -> name, for labels in record-only mode
         self.labeller = Labeller(contract_types, self._names)
@@ -336,6 +342,7 @@ class _Driver:
         return names
 
     def phase(self, name: str) -> None:
+        self.phases[name] = len(self.journal.txs) if self.journal is not None else len(self.steps)
         if self.journal is not None:
             self.journal.phase = name
             self.journal.save()

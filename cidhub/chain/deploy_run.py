@@ -9,8 +9,13 @@ needs no key and sends nothing to the network, and prices every step at the curr
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-from collections.abc import Callable
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +30,7 @@ from cidhub.chain.deploy_journal import (
     make_journaled_account,
     maybe_kill,
 )
-from cidhub.chain.deployment import DEPLOYMENTS_DIR, SUITE_ROLES, Deployment, write_deployment
+from cidhub.chain.deployment import DEPLOYMENTS_DIR, SUITE_ROLES, Deployment, DeploymentError, write_deployment
 from cidhub.chain.txsend import GWEI, SendPolicy, TxError, TxSender
 
 # Every contract the suite deploys (the journal labels and checks them by their artifacts).
@@ -106,6 +111,42 @@ def live_deploy(project: Any, account: Any, deploy_kwargs: dict[str, Any], polic
     journal.phase = "done"
     journal.save()
     return deployment, journal, path
+
+
+@contextlib.contextmanager
+def _anvil_fork(upstream: str, timeout: float = 120.0) -> Iterator[str]:
+    """An anvil forking ``upstream`` on a free loopback port, for as long as the block runs.
+
+    Started here rather than by ape-foundry, whose 20 s start-up limit a busy machine exceeds.
+    """
+    exe = shutil.which("anvil")
+    if exe is None:
+        raise DeploymentError("the dry run needs anvil on PATH (node_modules/.bin, `make setup`)")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([exe, "--fork-url", upstream, "--host", "127.0.0.1", "--port", str(port), "--silent"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None:
+                raise DeploymentError(f"anvil could not fork {upstream}: {proc.stderr.read().decode()[-300:]}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise DeploymentError(f"anvil did not fork {upstream} within {timeout:.0f} s") from None
+                time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 @dataclass
@@ -194,7 +235,8 @@ def dry_run(project: Any, account: Any, deploy_kwargs: dict[str, Any], policy: S
         report.simulated_on = "this local chain, reverted to a snapshot afterwards"
         return report
     height = chain.blocks.height
-    with networks.fork(provider_name="foundry"):
+    upstream = getattr(provider, "connection_str", None) or provider.uri
+    with _anvil_fork(upstream) as url, networks.fork(provider_name="foundry", provider_settings={"host": url}):
         fork = chain.provider
         fork.set_balance(address, max(report.balance, 10**24))  # simulate even if the real balance is short
         fork.unlock_account(address)  # the fork sends as the deployer without its key

@@ -130,7 +130,8 @@ def load_deployment(ecosystem: str, network: str, chain_id: int | None = None,
     path = deployment_path(ecosystem, network, directory)
     if not path.exists():
         raise DeploymentError(
-            f"no deployment for {ecosystem}:{network} ({path} is missing); run `ape run deploy --network {ecosystem}:{network}` first"
+            f"no deployment for {ecosystem}:{network} ({path} is missing); "
+            f"run `ape run deploy --network {ecosystem}:{network}` first"
         )
     return read_deployment(path, chain_id, check)
 

@@ -224,7 +224,8 @@ class TxSender:
         last = record.attempts[-1]
         if not any(self.known(a.hash) for a in record.attempts):
             # Dropped from the pool, or the process died between journaling and broadcasting.
-            self.log(f"{record.label}: the node does not know {short(last.hash)}; sending it again (nonce {record.nonce})")
+            self.log(f"{record.label}: the node does not know {short(last.hash)}; "
+                     f"sending it again (nonce {record.nonce})")
             self._broadcast(record, last)
         return self._wait(record, None)
 

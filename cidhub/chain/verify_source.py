@@ -84,8 +84,8 @@ def compiler_settings(project_settings: dict[str, Any] | None = None) -> dict[st
     from vyper.evm.opcodes import DEFAULT_EVM_VERSION
 
     settings = project_settings or {}
-    out: dict[str, Any] = {"optimize": settings.get("optimize", "gas"),
-                           "evmVersion": settings.get("evmVersion") or settings.get("evm_version") or DEFAULT_EVM_VERSION}
+    evm_version = settings.get("evmVersion") or settings.get("evm_version") or DEFAULT_EVM_VERSION
+    out: dict[str, Any] = {"optimize": settings.get("optimize", "gas"), "evmVersion": evm_version}
     if settings.get("enable_decimals"):
         out["enable_decimals"] = True
     return out
@@ -261,8 +261,8 @@ class Sourcify:
         if response.status_code == 409:
             return Verdict(self.name, sub.name, "already", answer.get("message", "already verified"))
         if response.status_code != 202:
-            return Verdict(self.name, sub.name, "failed",
-                           f"HTTP {response.status_code}: {answer.get('message') or answer.get('customCode') or answer}")
+            reason = answer.get("message") or answer.get("customCode") or answer
+            return Verdict(self.name, sub.name, "failed", f"HTTP {response.status_code}: {reason}")
         job = answer["verificationId"]
         for _ in range(self.attempts):
             self.sleep(self.poll)
@@ -279,7 +279,8 @@ class Sourcify:
             if match in ("match", "exact_match"):
                 return Verdict(self.name, sub.name, "verified", f"{match} (job {job})")
             error = state.get("error") or {}
-            return Verdict(self.name, sub.name, "failed", f"{error.get('customCode', 'no_match')}: {error.get('message', '')}")
+            reason = f"{error.get('customCode', 'no_match')}: {error.get('message', '')}"
+            return Verdict(self.name, sub.name, "failed", reason)
         return Verdict(self.name, sub.name, "failed", f"job {job} not completed after {self.attempts} checks")
 
 
@@ -292,7 +293,8 @@ def _json_of(response: Any) -> dict[str, Any]:
 
 
 def etherscan_from_env(url: str | None = None) -> Etherscan:
-    return Etherscan(os.environ.get("ETHERSCAN_API_KEY", ""), url or os.environ.get("ETHERSCAN_API_URL") or ETHERSCAN_API)
+    endpoint = url or os.environ.get("ETHERSCAN_API_URL") or ETHERSCAN_API
+    return Etherscan(os.environ.get("ETHERSCAN_API_KEY", ""), endpoint)
 
 
 def sourcify_from_env(url: str | None = None) -> Sourcify:

@@ -170,7 +170,8 @@ class SourcifyDouble(_Double):
             if problem:
                 return self.invalid(problem)
             if (chain_id, address.lower()) in self.verified:
-                return self._error(409, "already_verified", f"Contract {address} on chain {chain_id} is already verified")
+                return self._error(409, "already_verified",
+                                   f"Contract {address} on chain {chain_id} is already verified")
             job_id = str(uuid.uuid4())
             submission = {**request, "chainId": chain_id, "address": address}
             with self.lock:
