@@ -60,6 +60,7 @@ bench: setup .build/.compiled
 	$(BIN)/ape run bench_market --network ethereum:local:foundry
 	$(BIN)/ape run bench_governance --network ethereum:local:foundry
 	$(BIN)/ape run bench_attest --network ethereum:local:foundry
+	$(BIN)/ape run bench_deploy --network ethereum:local:foundry
 	$(BIN)/python bench/cid_bench.py
 	$(BIN)/python bench/ipfs_bench.py
 	$(BIN)/python bench/readme_tables.py

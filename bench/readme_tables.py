@@ -2,7 +2,8 @@
 
 `make bench` runs this last, so the README always shows the committed measurements (never
 hand-copied numbers). Sections are delimited by `<!-- gas-table -->` ... `<!-- /gas-table -->`,
-`<!-- cid-table -->` ... `<!-- /cid-table -->` and `<!-- ipfs-table -->` ... `<!-- /ipfs-table -->`.
+`<!-- cid-table -->` ... `<!-- /cid-table -->`, `<!-- ipfs-table -->` ... `<!-- /ipfs-table -->` and
+`<!-- deploy-table -->` ... `<!-- /deploy-table -->`.
 """
 
 from __future__ import annotations
@@ -67,6 +68,16 @@ def ipfs_table(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def deploy_table(report: dict) -> str:
+    lines = ["| deployed | tx gas | ETH at 1 gwei | ETH at 30 gwei |", "|---|---:|---:|---:|"]
+    rows = [(f"`{name}`", c) for name, c in report["contracts"].items()]
+    rows += [(f"{name} ({report[name]['transactions']} tx)", report[name]) for name in ("setup", "handover")]
+    rows.append((f"**total** ({report['total']['transactions']} tx)", report["total"]))
+    for label, r in rows:
+        lines.append(f"| {label} | {r['gas']:,} | {r['eth_at_1_gwei']:.6f} | {r['eth_at_30_gwei']:.4f} |")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> int:
     text = README.read_text()
     gas = RESULTS / "gas.json"
@@ -78,6 +89,9 @@ def main() -> int:
     ipfs = RESULTS / "ipfs.json"
     if ipfs.exists():
         text = _replace(text, "ipfs-table", ipfs_table(json.loads(ipfs.read_text())))
+    deploy = RESULTS / "deploy.json"
+    if deploy.exists():
+        text = _replace(text, "deploy-table", deploy_table(json.loads(deploy.read_text())))
     README.write_text(text)
     return 0
 
