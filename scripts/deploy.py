@@ -14,8 +14,8 @@ from ape import chain, project
 from ape.cli import ConnectedProviderCommand, account_option
 
 from cidhub.chain.deploy import attest_options
+from cidhub.chain.deploy_run import direct_deploy, live_deploy
 from cidhub.chain.deploy_run import dry_run as simulate_deploy
-from cidhub.chain.deploy_run import live_deploy
 from cidhub.chain.governance import dao_options
 from cidhub.chain.signing import refuse_test_account, unlock
 from cidhub.chain.txsend import FeePolicy, SendPolicy, parse_fee
@@ -67,14 +67,16 @@ def _gwei(wei: int) -> str:
               help="Seconds between receipt checks (tests on a 1 s chain use less).")
 @click.option("--dry-run", is_flag=True, help="Simulate on a local fork: every step's gas and the cost at the current "
               "base fee; sends nothing and needs no passphrase.")
+@click.option("--journal/--no-journal", "use_journal", default=None,
+              help="Journal every transaction so a rerun resumes [default: on live networks, off on local chains].")
 @click.option("--fresh", is_flag=True, help="Set the journal of an earlier deploy on this chain aside and deploy a "
               "new suite.")
 @click.option("--yes", "-y", is_flag=True, help="Ask nothing (CI): a keyfile account's passphrase comes from "
-              "APE_ACCOUNTS_<alias>_PASSPHRASE.")
+              "APE_ACCOUNTS_<alias>_PASSPHRASE. Local chains never ask.")
 @click.option("--json", "as_json", is_flag=True, help="Print the deployment record (or the dry run) as JSON.")
 def cli(ecosystem, network, account, curator, registrar, admin, treasury, fee_bps, fee_manager,
-        token_manager, max_fee, priority_fee, confirmations, tx_timeout, poll, dry_run: bool, fresh, yes, as_json,
-        governance, allocations, attestation):
+        token_manager, max_fee, priority_fee, confirmations, tx_timeout, poll, dry_run: bool, use_journal, fresh,
+        yes, as_json, governance, allocations, attestation):
     machine_output(as_json)
     deploy_kwargs = dict(
         curator=curator, registrar=registrar, admin=admin, treasury=treasury, fee_bps=fee_bps,
@@ -95,7 +97,7 @@ def cli(ecosystem, network, account, curator, registrar, admin, treasury, fee_bp
             report = simulate_deploy(project, account, deploy_kwargs, policy, log=log)
             _print_dry_run(report, as_json)
             return
-        if not yes:
+        if not yes and not network.is_dev:  # a local chain or fork costs nothing: no questions
             cap = _gwei(max_fee) if max_fee else "2 x base + tip"
             tip = _gwei(priority_fee) if priority_fee else "node suggestion"
             click.echo(f"Deploying cidhub to {where} from {account.address} "
@@ -103,7 +105,11 @@ def cli(ecosystem, network, account, curator, registrar, admin, treasury, fee_bp
                        f"{policy.confirmations} confirmation(s) per transaction.", err=True)
             click.confirm("Send the transactions?", abort=True, err=True)
         log(f"{account.alias or account.address}: {unlock(account, interactive=not yes)}")
-        deployment, journal, path = live_deploy(project, account, deploy_kwargs, policy, fresh=fresh, log=log)
+        journal = None
+        if use_journal if use_journal is not None else not network.is_dev:
+            deployment, journal, path = live_deploy(project, account, deploy_kwargs, policy, fresh=fresh, log=log)
+        else:
+            deployment, path = direct_deploy(project, account, deploy_kwargs)
     except CidhubError as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
@@ -111,7 +117,8 @@ def cli(ecosystem, network, account, curator, registrar, admin, treasury, fee_bp
         return
     print_table(
         f"cidhub on {deployment.key} (chain {deployment.chain_id}), written to {path} and "
-        f"deployments/{deployment.chain_id}.json; {len(journal.txs)} transactions in {journal.path}",
+        f"deployments/{deployment.chain_id}.json"
+        + (f"; {len(journal.txs)} transactions in {journal.path}" if journal else ""),
         ["contract", "address", "block"],
         [[name, rec.address, rec.block] for name, rec in deployment.contracts.items()],
     )

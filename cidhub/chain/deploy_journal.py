@@ -69,14 +69,20 @@ class DeployJournal:
     # ------------------------------------------------------------ file
 
     def save(self) -> None:
+        """Write the whole journal to a temporary file, fsync it, rename it over the old one."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        data = {"version": JOURNAL_VERSION, "chain_id": self.chain_id, "network": self.network,
+        for record in self.txs:
+            if record.status == "mined":  # a signed transaction is only kept while it may need resending
+                for attempt in record.attempts:
+                    attempt.raw = ""
+        head = {"version": JOURNAL_VERSION, "chain_id": self.chain_id, "network": self.network,
                 "deployer": self.deployer, "options": self.options, "phase": self.phase,
-                "started_at": self.started_at, "txs": [t.to_json() for t in self.txs]}
+                "started_at": self.started_at}
+        # One transaction a line: readable, and quick to write after every step.
+        text = json.dumps(head)[:-1] + ', "txs": [\n' + ",\n".join(json.dumps(t.to_json()) for t in self.txs) + "\n]}\n"
         tmp = self.path.with_name(self.path.name + ".tmp")
         with open(tmp, "w") as fh:
-            json.dump(data, fh, indent=1)
-            fh.write("\n")
+            fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, self.path)

@@ -319,6 +319,7 @@ class TxSender:
 
     def _confirmed(self, record: TxRecord, receipt: Any) -> Any:
         """Wait for the confirmations, re-reading the receipt (a reorg can move or drop it)."""
+        waited = False  # a receipt read just now needs no second look
         while True:
             if int(receipt["status"]) != 1:
                 record.status = "failed"
@@ -328,12 +329,15 @@ class TxSender:
                               f"(tx {record.tx_hash}); fix the cause and rerun: the journal resumes here")
             head = int(self.w3.eth.block_number)
             if head - int(receipt["blockNumber"]) + 1 >= self.policy.confirmations:
+                if not waited:
+                    break
                 fresh = self.receipt_of(_hex(receipt["transactionHash"]))
                 if fresh is not None and _hex(fresh["blockHash"]) == _hex(receipt["blockHash"]):
                     break
                 receipt = fresh if fresh is not None else self._wait(record, None)
                 continue
             self.sleep(self.policy.poll)
+            waited = True
         first_time = record.status != "mined"
         record.status = "mined"
         record.tx_hash = _hex(receipt["transactionHash"])

@@ -15,7 +15,7 @@ service gives a verdict; both treat "already verified" as success.
 
 from __future__ import annotations
 
-import functools
+import contextlib
 import hashlib
 import json
 import os
@@ -23,7 +23,7 @@ import site
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,29 +53,101 @@ def _import_key(path: Path, roots: list[Path]) -> str:
     raise VerifyError(f"{path} is outside the project and the installed packages; cannot publish it")
 
 
-@functools.lru_cache(maxsize=64)
-def _resolved_sources(source: str, root: str, mtime_ns: int) -> tuple[tuple[str, str], ...]:
-    from vyper.compiler.input_bundle import FilesystemInputBundle
-    from vyper.compiler.phases import CompilerData
+_PARSED: dict[tuple[str, str], Any] = {}
 
-    roots = _search_roots(Path(root))
+
+@contextlib.contextmanager
+def _shared_parses() -> Iterator[Callable[[Any], Any]]:
+    """Parse each file once for all contracts: vyper re-parses a shared module (snekmate's
+    access_control, say) for every contract that imports it, which made nine contracts take
+    seconds. Only import resolution reads these ASTs; nothing is compiled from them."""
+    from vyper.semantics.analysis import imports as vy_imports
+
+    original = vy_imports._parse_ast
+
+    def parse(file: Any) -> Any:
+        key = (str(file.resolved_path), file.sha256sum)
+        if key not in _PARSED:
+            _PARSED[key] = original(file)
+        return _PARSED[key]
+
+    vy_imports._parse_ast = parse
+    try:
+        yield parse
+    finally:
+        vy_imports._parse_ast = original
+
+
+def _resolve(source: str, root: Path) -> list[str]:
+    """Import keys of a contract and everything it imports (builtins excepted), by vyper itself."""
+    from vyper.compiler.input_bundle import FilesystemInputBundle
+    from vyper.semantics.analysis.imports import resolve_imports
+
+    roots = _search_roots(root)
     bundle = FilesystemInputBundle(roots)
     file_input = bundle.load_file(Path(source))
-    data = CompilerData(file_input, bundle)
-    inputs = [i for i in data.resolved_imports.compiler_inputs if not i.from_builtin] + [file_input]
-    out = []
+    with _shared_parses() as parse, bundle.search_path(Path(file_input.resolved_path).parent):
+        analysis = resolve_imports(parse(file_input), bundle)
+    inputs = [i for i in analysis.compiler_inputs if not i.from_builtin] + [file_input]
+    keys = set()
     for item in inputs:
         resolved = Path(item.resolved_path)
-        resolved = resolved if resolved.is_absolute() else (Path(root) / resolved)
-        out.append((_import_key(resolved.resolve(), roots), item.contents))
-    return tuple(sorted(out))
+        resolved = resolved if resolved.is_absolute() else (root / resolved)
+        keys.add(_import_key(resolved.resolve(), roots))
+    return sorted(keys)
+
+
+def _fingerprint(root: Path) -> str:
+    """Changes whenever a contract, the compiler or an installed package of sources could."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    digest = hashlib.sha256(compiler_version().encode())
+    for name in ("snekmate",):
+        try:
+            digest.update(f"{name}=={version(name)}".encode())
+        except PackageNotFoundError:
+            pass
+    for path in sorted((root / "contracts").rglob("*.vy*")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+_GRAPHS: dict[str, dict[str, list[str]]] = {}
 
 
 def resolved_sources(source: str, root: Path | None = None) -> dict[str, str]:
-    """{import path: text} of a contract and everything it imports (builtins excepted)."""
+    """{import path: text} of a contract and everything it imports (builtins excepted).
+
+    Resolving imports means parsing every module, which takes vyper seconds for the suite, so
+    the import graph is kept in ``.build/cidhub-imports.json`` for as long as no contract, the
+    compiler or snekmate changes; the texts are always read afresh.
+    """
     root = (root or Path.cwd()).resolve()
-    newest = max(p.stat().st_mtime_ns for p in (root / "contracts").rglob("*.vy*"))
-    return dict(_resolved_sources(source, str(root), newest))
+    fingerprint = _fingerprint(root)
+    cache = root / ".build" / "cidhub-imports.json"
+    graph = _GRAPHS.get(fingerprint)
+    if graph is None:
+        try:
+            stored = json.loads(cache.read_text())
+            graph = stored["graph"] if stored.get("fingerprint") == fingerprint else {}
+        except (OSError, ValueError, KeyError):
+            graph = {}
+        _GRAPHS[fingerprint] = graph
+    if source not in graph:
+        graph[source] = _resolve(source, root)
+        with contextlib.suppress(OSError):
+            cache.parent.mkdir(exist_ok=True)
+            tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({"fingerprint": fingerprint, "graph": graph}, indent=1))
+            tmp.replace(cache)
+    roots = sorted(_search_roots(root), key=lambda r: len(r.parts), reverse=True)
+    out = {}
+    for key in graph[source]:
+        path = next((base / key for base in roots if (base / key).is_file()), None)
+        if path is None:
+            raise VerifyError(f"{key} (imported by {source}) is not in the project or the installed packages")
+        out[key] = path.read_text()
+    return out
 
 
 def compiler_settings(project_settings: dict[str, Any] | None = None) -> dict[str, Any]:
