@@ -3,8 +3,9 @@
 The stand-in testnet is an anvil started here (``--chain-id 11155111 --block-time 1``, loopback),
 reached the way a user reaches Sepolia: ``--network ethereum:sepolia:node`` with
 ``SEPOLIA_RPC_URL`` set (ape-config.yaml reads the node URI from it). The deployer is an Ape
-keyfile account in a temporary APE_DATA_FOLDER (the real ~/.ape is never touched), unlocked
-non-interactively with Ape's ``APE_ACCOUNTS_deployer_PASSPHRASE``, funded by the test as a faucet
+keyfile account in a temporary APE_DATA_FOLDER (the real ~/.ape is never touched), unlocked once
+with the passphrase typed at the prompt (first run) or from Ape's
+``APE_ACCOUNTS_deployer_PASSPHRASE`` (``--yes``, the other runs), funded by the test as a faucet
 would. Then, in order: a TEST:: account is refused; the dry run prices every step and sends
 nothing; the deploy is SIGKILLed after contract 1, mid-suite (journaled, not yet broadcast),
 between deploying and handing over, and mid-hand-over (broadcast, no receipt yet), and each rerun
@@ -130,15 +131,20 @@ def _env(home: Path, testnet: StandIn, **extra: str) -> dict[str, str]:
             **extra}
 
 
-def _popen(home: Path, testnet: StandIn, *args: str, **extra: str) -> subprocess.Popen:
-    return subprocess.Popen([str(BIN / "ape"), "run", *args, "--network", NETWORK], cwd=home / "project",
-                            env=_env(home, testnet, **extra), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+def _popen(home: Path, testnet: StandIn, *args: str, interactive: bool = False, **extra: str) -> subprocess.Popen:
+    env = _env(home, testnet, **extra)
+    if interactive:  # a person at the keyboard: no passphrase in the environment
+        del env["APE_ACCOUNTS_deployer_PASSPHRASE"]
+    return subprocess.Popen([str(BIN / "ape"), "run", *args, "--network", NETWORK], cwd=home / "project", env=env,
+                            stdin=subprocess.PIPE if interactive else subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
 
 
-def _run(home: Path, testnet: StandIn, *args: str, **extra: str) -> subprocess.CompletedProcess:
-    proc = _popen(home, testnet, *args, **extra)
-    out, err = proc.communicate(timeout=600)
+def _run(home: Path, testnet: StandIn, *args: str, typed: str | None = None, **extra: str
+         ) -> subprocess.CompletedProcess:
+    """Run a script; ``typed`` is what a person types at its prompts (then nothing comes from the environment)."""
+    proc = _popen(home, testnet, *args, interactive=typed is not None, **extra)
+    out, err = proc.communicate(input=typed, timeout=600)
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
@@ -198,7 +204,13 @@ def deployed(preflight, home, testnet):
     """The deploy killed at every kill point, then a final run that gets stuck and is unstuck."""
     journals = {}
     for point in KILLS:
-        proc = _run(home, testnet, *DEPLOY, CIDHUB_DEPLOY_KILL_AT=point)
+        if point == KILLS[0]:  # the first run as a person runs it: confirm, then type the passphrase once
+            interactive = [a for a in DEPLOY if a != "--yes"]
+            proc = _run(home, testnet, *interactive, typed=f"y\n{PASSPHRASE}\n", CIDHUB_DEPLOY_KILL_AT=point)
+            assert "Send the transactions? [y/N]" in proc.stderr + proc.stdout
+            assert "unlocked with the passphrase you typed" in proc.stderr
+        else:
+            proc = _run(home, testnet, *DEPLOY, CIDHUB_DEPLOY_KILL_AT=point)
         assert proc.returncode == -9, f"expected SIGKILL at {point}:\n{proc.stdout}\n{proc.stderr}"
         journals[point] = _journal(home)
     # Let transaction 25 land, then stop the chain: the next transaction cannot be mined.
@@ -327,15 +339,50 @@ def test_roles_publish_verify__on_the_testnet(deployed, home, testnet):
         {rec["tx_hash"] for rec in record["contracts"].values()}
 
 
+# Runs other scripts' commands one after the other in a single `ape run`, each exactly as click
+# runs it for a user (standalone: its exit code and its stderr), to spare ten process start-ups.
+RESET_PROBE = """
+import contextlib, importlib.util, io, json
+from pathlib import Path
+
+import click
+from ape.cli import ConnectedProviderCommand
+
+
+@click.command(cls=ConnectedProviderCommand)
+@click.argument("commands")
+def cli(commands):
+    results = []
+    for name, *args in json.loads(commands):
+        spec = importlib.util.spec_from_file_location(f"probed_{name}", Path("scripts") / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        stderr = io.StringIO()
+        with contextlib.redirect_stderr(stderr):
+            try:
+                module.cli.main(args=[*args, "--network", "ethereum:sepolia:node"], prog_name=name)
+                code = 0
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else 1
+        results.append({"command": [name, *args], "exit": code, "stderr": stderr.getvalue()})
+    click.echo(json.dumps(results))
+"""
+
+
 def test_reset_chain__every_script_refuses_the_deployment(deployed, home, testnet):
     testnet.stop()
     testnet.start()  # same port and chain id, none of the history
     sample = str(REPO_ROOT / "samples/datasets/sensor-readings.csv")
-    commands = [("roles",), ("assets",), ("publish", sample, "--account", "deployer"), ("verify",),
-                ("govern", "status"), ("market", "list"), ("distribute", "--account", "deployer", "--dry-run"),
-                ("lineage", "0x01"), ("pins", "ls"), ("attest", "status"), DEPLOY]
-    for args, proc in zip(commands, _run_all(home, testnet, commands), strict=True):
-        assert proc.returncode == 1, f"{args}: {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
-        assert RESET in proc.stderr, f"{args}:\n{proc.stderr}"
-        assert "Traceback" not in proc.stderr
+    commands = [("assets",), ("publish", sample, "--account", "deployer"), ("verify",), ("govern", "status"),
+                ("market", "list"), ("distribute", "--account", "deployer", "--dry-run"), ("lineage", "0x01"),
+                ("pins", "ls"), ("attest", "status"), DEPLOY]
+    (home / "project/scripts/reset_probe.py").write_text(RESET_PROBE)
+    probe, roles = _run_all(home, testnet, [("reset_probe", json.dumps(commands)), ("roles",)])
+    assert roles.returncode == 1 and RESET in roles.stderr, roles.stderr  # one as its own process too
+    results = json.loads(_ok(probe).stdout.strip().splitlines()[-1])
+    assert [tuple(r["command"]) for r in results] == commands
+    for result in results:
+        assert result["exit"] == 1, result
+        assert RESET in result["stderr"], result
+        assert "Traceback" not in result["stderr"]
     assert testnet.nonce(DEPLOYER) == 0
