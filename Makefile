@@ -68,8 +68,11 @@ bench: setup .build/.compiled
 	$(BIN)/ape run bench_governance --network ethereum:local:foundry
 	$(BIN)/ape run bench_attest --network ethereum:local:foundry
 	$(BIN)/ape run bench_sizes --network ethereum:local:foundry
+	$(BIN)/ape run bench_deploy --network ethereum:local:foundry
 	$(BIN)/python bench/cid_bench.py
 	$(BIN)/python bench/ipfs_bench.py
+	$(BIN)/python bench/hamt_bench.py
+	$(BIN)/python bench/access_bench.py
 	$(BIN)/python bench/readme_tables.py
 
 clean:

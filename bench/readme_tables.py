@@ -3,8 +3,8 @@
 `make bench` runs this last, so the README always shows the committed measurements (never
 hand-copied numbers). Sections are delimited by `<!-- gas-table -->` ... `<!-- /gas-table -->`,
 `<!-- cid-table -->` ... `<!-- /cid-table -->`, `<!-- hamt-table -->` ... `<!-- /hamt-table -->`,
-`<!-- ipfs-table -->` ... `<!-- /ipfs-table -->`, `<!-- sizes-table -->` ... `<!-- /sizes-table -->` and
-`<!-- access-table -->` ... `<!-- /access-table -->`.
+`<!-- ipfs-table -->` ... `<!-- /ipfs-table -->`, `<!-- sizes-table -->` ... `<!-- /sizes-table -->`,
+`<!-- access-table -->` ... `<!-- /access-table -->` and `<!-- deploy-table -->` ... `<!-- /deploy-table -->`.
 """
 
 from __future__ import annotations
@@ -126,6 +126,16 @@ def access_table(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def deploy_table(report: dict) -> str:
+    lines = ["| deployed | tx gas | ETH at 1 gwei | ETH at 30 gwei |", "|---|---:|---:|---:|"]
+    rows = [(f"`{name}`", c) for name, c in report["contracts"].items()]
+    rows += [(f"{name} ({report[name]['transactions']} tx)", report[name]) for name in ("setup", "handover")]
+    rows.append((f"**total** ({report['total']['transactions']} tx)", report["total"]))
+    for label, r in rows:
+        lines.append(f"| {label} | {r['gas']:,} | {r['eth_at_1_gwei']:.6f} | {r['eth_at_30_gwei']:.4f} |")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> int:
     text = README.read_text()
     gas = RESULTS / "gas.json"
@@ -146,6 +156,9 @@ def main() -> int:
     access = RESULTS / "access.json"
     if access.exists():
         text = _replace(text, "access-table", access_table(json.loads(access.read_text())))
+    deploy = RESULTS / "deploy.json"
+    if deploy.exists():
+        text = _replace(text, "deploy-table", deploy_table(json.loads(deploy.read_text())))
     README.write_text(text)
     return 0
 

@@ -23,6 +23,7 @@ from ape.cli import ConnectedProviderCommand, account_option
 
 from cidhub.chain.assets import registry_contract
 from cidhub.chain.registry import Kind
+from cidhub.chain.signing import unlock_from_env
 from cidhub.content.keystore import Keystore, default_keystore_dir, load_master_key
 from cidhub.content.store import BlockStore
 from cidhub.content.unixfs import PROFILES
@@ -88,7 +89,9 @@ def cli(path, account, kind, metadata_path, parents, shares, royalty_bps, licenc
             targets, min_confirmations or config.min_confirmations, p if p is not None else config.availability,
             progress=progress if progress is not None else (sys.stderr.isatty() and not as_json),
         )
-        result = publish(request, registry_contract(), account, store, pinning=plan, keystore=keystore)
+        registry = registry_contract()
+        unlock_from_env(account)  # APE_ACCOUNTS_<alias>_PASSPHRASE set: sign without prompts
+        result = publish(request, registry, account, store, pinning=plan, keystore=keystore)
     except CidhubError as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:

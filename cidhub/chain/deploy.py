@@ -8,7 +8,7 @@ DAO's own contracts and the hand-over are :mod:`cidhub.chain.governance`'s.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -138,11 +138,32 @@ DEFAULT_FEE_BPS = 250
 
 
 def _record(contract: Any) -> ContractRecord:
-    # Ape caches the creation receipt at deploy time, so this needs no special RPC.
+    # Ape caches the creation receipt at deploy time (and the journal's replay), so this needs no special RPC.
+    from cidhub.chain.bytecode import split_creation_input
+
+    source = str(contract.contract_type.source_id or "")
     creation = contract.creation_metadata
     if creation:
-        return ContractRecord(address=contract.address, block=creation.block, tx_hash=str(creation.txn_hash))
-    return ContractRecord(address=contract.address, block=contract.chain_manager.blocks.height, tx_hash="")
+        tx_hash = str(creation.txn_hash)
+        tx = contract.provider.web3.eth.get_transaction(tx_hash)
+        args = split_creation_input(contract.contract_type, bytes(tx["input"]))
+        return ContractRecord(address=contract.address, block=creation.block, tx_hash=tx_hash, source=source,
+                              constructor_args="0x" + args.hex())
+    return ContractRecord(address=contract.address, block=contract.chain_manager.blocks.height, tx_hash="",
+                          source=source)
+
+
+def _build_metadata(project: Any, records: dict[str, ContractRecord]) -> tuple[dict[str, Any], dict[str, str]]:
+    """(compiler, source hashes) for the deployment record: what an integrator or verifier checks."""
+    from cidhub.chain.verify_source import compiler_settings, compiler_version, resolved_sources, source_hashes
+
+    compilers = [c for c in (project.manifest.compilers or []) if c.name == "vyper"]
+    settings = compiler_settings(dict(compilers[0].settings or {}) if compilers else None)
+    sources: dict[str, str] = {}
+    for record in records.values():
+        if record.source:
+            sources.update(resolved_sources(record.source))
+    return {"name": "vyper", "version": compiler_version(), "settings": settings}, source_hashes(sources)
 
 
 def deploy_suite(project: Any, deployer: Any, *, curator: str | None = None, registrar: str | None = None,
@@ -150,7 +171,7 @@ def deploy_suite(project: Any, deployer: Any, *, curator: str | None = None, reg
                  fee_manager: str | None = None, token_manager: str | None = None,
                  ecosystem: str, network: str, chain_id: int, governance: Any = None,
                  allocations: Sequence[tuple[str, int]] | None = None, hand_over: bool = True,
-                 attestation: Any = None) -> Deployment:
+                 attestation: Any = None, on_phase: Callable[[str], None] | None = None) -> Deployment:
     """Deploy the DAO (HubToken, HubTimelock, HubGovernor), the registry and the marketplace, and
     hand every lever of SUITE_ROLES to the DAO: the deployer keeps nothing.
 
@@ -161,6 +182,9 @@ def deploy_suite(project: Any, deployer: Any, *, curator: str | None = None, reg
     initial HUB distribution besides the treasury (default: the contributors' share to the
     deployer). ``hand_over=False`` leaves the deployer admin with the working roles it was given
     (the demo does the hand-over later with :func:`cidhub.chain.governance.hand_over`).
+    ``on_phase("handover")`` is called between the deployments and the hand-over (the deploy
+    journal records it). Every transaction goes through ``deployer``, so a
+    :mod:`cidhub.chain.deploy_journal` account makes the whole function resumable.
     """
     governance = governance or GovernanceConfig()
     attestation = attestation or AttestationSetup()
@@ -188,6 +212,8 @@ def deploy_suite(project: Any, deployer: Any, *, curator: str | None = None, reg
             contract.grantRole(getattr(contract, role)(), account, sender=deployer)
     records = {name: _record(c) for name, c in contracts.items()}
     first_block = min(r.block for r in records.values())
+    if on_phase is not None:
+        on_phase("handover" if hand_over else "recorded")
     if hand_over:
         holders = {DAO_CONTRACT: admin or dao.timelock.address, "HubGovernor": dao.governor.address}
         hand_over_levers(contracts, deployer, holders, from_block=first_block)
@@ -200,6 +226,8 @@ def deploy_suite(project: Any, deployer: Any, *, curator: str | None = None, reg
         commit=git_commit(),
         contracts=records,
     )
+    deployment.deploy_block_hash = "0x" + bytes(deployer.provider.get_block(first_block).hash).hex()
+    deployment.compiler, deployment.sources = _build_metadata(project, records)
     for name, contract in contracts.items():
         deployment.roles[name] = role_holders(contract, SUITE_ROLES.get(name, ()), first_block)
     return deployment

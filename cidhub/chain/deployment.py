@@ -1,9 +1,13 @@
 """Deploying the cidhub suite and recording where it went.
 
-Ape does not record deployments on local networks, so every deployment writes its own file,
-``deployments/<ecosystem>-<network>.json``: contract addresses, deploy block, chain id, the git
-commit the bytecode came from, and who holds which role. Scripts and tests load it back with
-:func:`load_deployment`; the subgraph config will be generated from it.
+Ape does not record deployments on local networks, so every deployment writes its own file, twice
+with the same content: ``deployments/<ecosystem>-<network>.json`` (what the scripts read with
+``--network``) and ``deployments/<chain id>.json`` (what integrators look up by chain id). It holds
+contract addresses with their creation transaction, block and constructor arguments, the start
+block and its hash, the compiler version and settings, a hash of every source file compiled in,
+the git commit, and who holds which role. Scripts and tests load it back with
+:func:`load_deployment`, which also checks that the chain still holds it (:func:`check_on_chain`);
+the subgraph config is generated from it.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any
 from cidhub.errors import CidhubError
 
 DEPLOYMENTS_DIR = Path("deployments")
+RESET_MESSAGE = "this chain does not hold that deployment (was it reset?)"
 # Pseudo-roles of snekmate ownable/erc20 contracts (HubToken): its owner and its minters.
 OWNER = "owner"
 MINTER = "minter"
@@ -32,6 +37,8 @@ class ContractRecord:
     address: str
     block: int
     tx_hash: str
+    source: str = ""  # contracts/X.vy
+    constructor_args: str = ""  # ABI-encoded, 0x-hex
 
 
 @dataclass
@@ -44,6 +51,10 @@ class Deployment:
     commit: str
     contracts: dict[str, ContractRecord] = field(default_factory=dict)
     roles: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    deploy_block_hash: str = ""
+    # {"name": "vyper", "version": "0.4.3+commit...", "settings": {...standard-JSON settings}}
+    compiler: dict[str, Any] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)  # import path -> "sha256:<hex>"
 
     @property
     def key(self) -> str:
@@ -83,29 +94,77 @@ def deployment_path(ecosystem: str, network: str, directory: Path = DEPLOYMENTS_
     return directory / f"{ecosystem}-{network}.json"
 
 
+def chain_deployment_path(chain_id: int, directory: Path = DEPLOYMENTS_DIR) -> Path:
+    return directory / f"{chain_id}.json"
+
+
 def write_deployment(deployment: Deployment, directory: Path = DEPLOYMENTS_DIR) -> Path:
+    """Write the record under its network name and under its chain id; returns the first path."""
     directory.mkdir(parents=True, exist_ok=True)
-    path = deployment_path(deployment.ecosystem, deployment.network, directory)
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(deployment.to_json(), indent=2) + "\n")
-    tmp.replace(path)
-    return path
+    text = json.dumps(deployment.to_json(), indent=2) + "\n"
+    paths = [deployment_path(deployment.ecosystem, deployment.network, directory),
+             chain_deployment_path(deployment.chain_id, directory)]
+    for path in paths:
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(text)
+        tmp.replace(path)
+    return paths[0]
 
 
-def load_deployment(ecosystem: str, network: str, chain_id: int | None = None,
-                    directory: Path = DEPLOYMENTS_DIR) -> Deployment:
-    path = deployment_path(ecosystem, network, directory)
-    if not path.exists():
-        raise DeploymentError(
-            f"no deployment for {ecosystem}:{network} ({path} is missing); run `ape run deploy --network {ecosystem}:{network}` first"
-        )
+def read_deployment(path: Path, chain_id: int | None = None, check: bool = True) -> Deployment:
+    """A deployment file, checked against the connected chain (id, and :func:`check_on_chain`)."""
     deployment = Deployment.from_json(json.loads(path.read_text()))
     if chain_id is not None and deployment.chain_id != chain_id:
         raise DeploymentError(
             f"{path} was written for chain id {deployment.chain_id} but the connected chain is {chain_id}; "
-            "the chain was reset or this is another network: deploy again"
+            "this is another network: pick the right --network, or deploy here"
         )
+    if check:
+        check_on_chain(deployment, path)
     return deployment
+
+
+def load_deployment(ecosystem: str, network: str, chain_id: int | None = None,
+                    directory: Path = DEPLOYMENTS_DIR, check: bool = True) -> Deployment:
+    """The deployment of ``ecosystem:network``; every script loads it through here."""
+    path = deployment_path(ecosystem, network, directory)
+    if not path.exists():
+        raise DeploymentError(
+            f"no deployment for {ecosystem}:{network} ({path} is missing); "
+            f"run `ape run deploy --network {ecosystem}:{network}` first"
+        )
+    return read_deployment(path, chain_id, check)
+
+
+def check_on_chain(deployment: Deployment, path: Path | str = "the deployment file") -> None:
+    """The connected chain holds this deployment: code at the registry (the first contract if there
+    is none) and, when recorded, the same hash for the deploy block. Raises DeploymentError saying
+    RESET_MESSAGE otherwise: a restarted anvil, a reset testnet, or another chain behind the URL."""
+    from ape import chain
+    from ape.exceptions import BlockNotFoundError
+
+    if not deployment.contracts:
+        raise DeploymentError(f"{path} lists no contracts; run `ape run deploy` again")
+    name = "AssetRegistry" if "AssetRegistry" in deployment.contracts else next(iter(deployment.contracts))
+    address = deployment.contracts[name].address
+    problems = []
+    if not chain.provider.get_code(address):
+        problems.append(f"there is no code at {name} {address}")
+    if deployment.deploy_block_hash:
+        try:
+            found = chain.provider.get_block(deployment.deploy_block).hash
+            found_hex = "0x" + bytes(found).hex() if found is not None else None
+        except BlockNotFoundError:
+            found_hex = None
+        if found_hex is None:
+            problems.append(f"block {deployment.deploy_block} does not exist yet")
+        elif found_hex.lower() != deployment.deploy_block_hash.lower():
+            problems.append(f"block {deployment.deploy_block} has hash {found_hex[:12]}…, not "
+                            f"{deployment.deploy_block_hash[:12]}… as recorded")
+    if problems:
+        raise DeploymentError(f"{RESET_MESSAGE}: {path} records cidhub on chain {deployment.chain_id} from block "
+                              f"{deployment.deploy_block}, but {'; '.join(problems)}. Deploy again "
+                              "(`ape run deploy --fresh`) or connect to the chain that holds it.")
 
 
 def role_holders(contract: Any, role_names: Iterable[str], from_block: int) -> dict[str, list[str]]:
