@@ -25,7 +25,6 @@ model's clock (Ape's revert tracing costs seconds a call); transactions are mine
 from __future__ import annotations
 
 import hashlib
-import itertools
 import os
 import sys
 from collections import Counter
@@ -69,12 +68,13 @@ OUTPUTS = 3  # output CIDs in play; two owners each: six jobs, two per output
 GAS = 3_000_000
 UNCLAIMED, PENDING, CHALLENGED, ACCEPTED, REJECTED = range(5)
 
-_cids = itertools.count()
 OUTCOMES: Counter[str] = Counter()
 
 
-def _cid():
-    return make_cid(1, RAW, hashlib.sha256(b"attest-state-%d-" % next(_cids) + os.urandom(8)).digest())
+def _cid(label: str):
+    """A fixed CID per label: the suite is the same in every session, so a failing example
+    replays against the same job hashes (no os.urandom, no counter shared between modules)."""
+    return make_cid(1, RAW, hashlib.sha256(b"attest-state-" + label.encode()).digest())
 
 
 class Revert(Exception):
@@ -229,13 +229,13 @@ def suite(project, chain, accounts, registry, deployer, dao, creator, other):
     verifier.grantRole(verifier.ARBITER_ROLE(), dao, sender=deployer)
     verifier.grantRole(verifier.PARAMS_MANAGER_ROLE(), dao, sender=deployer)
     hub.set_verifier(verifier, True, sender=dao)
-    model_id = registry.register(cid_to_bytes(_cid()), 1, cid_to_bytes(_cid()), 0, [], [], 0,
+    model_id = registry.register(cid_to_bytes(_cid("model")), 1, cid_to_bytes(_cid("model card")), 0, [], [], 0,
                                  sender=creator).decode_logs(registry.AssetRegistered)[0].asset_id
-    dataset_id = registry.register(cid_to_bytes(_cid()), 0, cid_to_bytes(_cid()), 0, [], [], 0,
-                                   sender=other).decode_logs(registry.AssetRegistered)[0].asset_id
+    dataset_id = registry.register(cid_to_bytes(_cid("dataset")), 0, cid_to_bytes(_cid("dataset card")), 0, [], [],
+                                   0, sender=other).decode_logs(registry.AssetRegistered)[0].asset_id
     people = list(accounts[2:8])
-    outputs = [_cid() for _ in range(OUTPUTS)]
-    params, card = _cid(), _cid()
+    outputs = [_cid(f"output {o}") for o in range(OUTPUTS)]
+    params, card = _cid("params"), _cid("result card")
     jobs = [Job.build(model_id=model_id, dataset_ids=[dataset_id], model_share_bps=1_000, dataset_shares_bps=[500],
                       params_cid=params, output_cid=output, metadata_cid=card, owner=owner.address,
                       verifier=verifier.address)

@@ -69,14 +69,16 @@ MAX_ASSETS = 7
 MAX_OFFERS = 12
 DAY = 86_400
 
-_cids = itertools.count()
 #: What the machine did, by rule and outcome ("buy", "buy: market: offer expired", ...).
 OUTCOMES: Counter[str] = Counter()
 
 
-def _fresh_cid() -> bytes:
-    payload = b"market-state-%d-" % next(_cids) + os.urandom(8)
-    return cid_to_bytes(make_cid(1, RAW, hashlib.sha256(payload).digest()))
+def _cid_of(n: int) -> bytes:
+    """The n-th CID an example registers. Derived from a per-example counter only (no randomness,
+    no global state), so a replayed example registers the same assets with the same ids: asset
+    ids order `sorted(...)` lists the machine draws from, and hypothesis replays must see the
+    same lists (with os.urandom in here, deep runs died with FlakyStrategyDefinition)."""
+    return cid_to_bytes(make_cid(1, RAW, hashlib.sha256(b"market-state-%d" % n).digest()))
 
 
 class Suite:
@@ -121,6 +123,7 @@ class MarketMachine(RuleBasedStateMachine):
         self.now = s.chain.blocks.head.timestamp + 1
         s.chain.mine(timestamp=self.now)
         self.model = MarketModel(FEE_BPS, s.treasury.address)
+        self._cids = itertools.count()  # reset every example: see _cid_of
         self.tokens = [ETH, s.usd.address]
         self.asset_ids: list[int] = []
         # Start with some assets on sale, so that most of the steps move money.
@@ -143,6 +146,9 @@ class MarketMachine(RuleBasedStateMachine):
         OUTCOMES[f"{method.abis[0].name}: {reason}"] += 1
         assert_call_reverts(self.suite.chain.provider.web3, reason, method, *args, sender=sender, value=value)
 
+    def _fresh_cid(self) -> bytes:
+        return _cid_of(next(self._cids))
+
     def _owner(self, asset_id):
         return self.suite.by_address[self.model.assets[asset_id].owner]
 
@@ -161,7 +167,7 @@ class MarketMachine(RuleBasedStateMachine):
             share = data.draw(st.one_of(st.integers(0, budget), st.integers(0, min(budget, 3_000))), label="share")
             shares.append(share)
             budget -= share
-        tx = self._send(s.registry.register, _fresh_cid(), 0, _fresh_cid(), 1, parents, shares, 0, sender=owner)
+        tx = self._send(s.registry.register, self._fresh_cid(), 0, self._fresh_cid(), 1, parents, shares, 0, sender=owner)
         (event,) = tx.decode_logs(s.registry.AssetRegistered)
         self.model.register(event.asset_id, owner.address, list(zip(parents, shares)))
         self.asset_ids.append(event.asset_id)
@@ -187,9 +193,9 @@ class MarketMachine(RuleBasedStateMachine):
             delisted = [a for a in self.asset_ids if self.model.assets[a].delisted]
             if delisted:
                 asset_id = delisted[0]
-                self._send(s.registry.relist, asset_id, _fresh_cid(), sender=s.curator)
+                self._send(s.registry.relist, asset_id, self._fresh_cid(), sender=s.curator)
             else:
-                self._send(s.registry.delist, asset_id, _fresh_cid(), sender=s.curator)
+                self._send(s.registry.delist, asset_id, self._fresh_cid(), sender=s.curator)
             self.model.set_delisted(asset_id, not delisted)
             assert s.registry.is_delisted(asset_id) is not delisted
         elif action == "lock split":
@@ -243,11 +249,13 @@ class MarketMachine(RuleBasedStateMachine):
         cap = data.draw(st.one_of(st.just(0), st.integers(1, 3)), label="cap")
         starts_at = 0
         if data.draw(st.integers(0, 3), label="open now") == 0:
-            starts_at = data.draw(st.integers(self.now - 100, self.now + 3_600), label="starts")
+            # Offsets from the model's clock, not absolute times: the draw must not depend on the
+            # chain's wall-clock start, or a replay in another session draws something else.
+            starts_at = self.now + data.draw(st.integers(-100, 3_600), label="starts in")
         ends_at = 0
         if data.draw(st.integers(0, 2), label="open-ended") == 0:
             after = max(starts_at, self.now)
-            ends_at = data.draw(st.integers(after + 1, after + 2 * DAY), label="ends")
+            ends_at = after + data.draw(st.integers(1, 2 * DAY), label="ends after")
         return price, cap, starts_at, ends_at
 
     @precondition(lambda self: self.asset_ids and len(self.model.offers) < MAX_OFFERS)

@@ -101,6 +101,7 @@ class VotesStateMachine(RuleBasedStateMachine):
     def record(self, receipt) -> None:
         """The model's state is the state at the end of this transaction's timepoint (so far)."""
         timestamp = self.chain.provider.get_block(receipt.block_number).timestamp
+        assert timestamp == self.now, "the block was not mined at the machine's clock"
         self.model.history[timestamp] = (self.model.votes(), self.model.total)
 
     # ------------------------------------------------------------ lifecycle
@@ -108,9 +109,18 @@ class VotesStateMachine(RuleBasedStateMachine):
     @initialize()
     def take_snapshot(self):
         self.snapshot_id = self.chain.snapshot()
-        self.chain.mine(deltatime=5)
-        head = self.chain.blocks.head.timestamp
-        self.model.history[head] = (self.model.votes(), self.model.total)
+        # The machine keeps its own clock and pins every block to it: left to anvil, whether two
+        # transactions share a timepoint would depend on the wall clock, and a replayed example
+        # would not be the same example.
+        self.now = self.chain.blocks.head.timestamp + 5
+        self.chain.mine(timestamp=self.now)
+        self.model.history[self.now] = (self.model.votes(), self.model.total)
+
+    def at_clock(self, same_timepoint: bool) -> None:
+        """The next transaction is mined in the current timepoint, or one second later."""
+        if not same_timepoint:
+            self.now += 1
+        self.chain.pending_timestamp = self.now
 
     def teardown(self):
         if self.snapshot_id is not None:
@@ -122,43 +132,46 @@ class VotesStateMachine(RuleBasedStateMachine):
           same_timepoint=st.booleans())
     def transfer(self, sender, receiver, amount, same_timepoint):
         amount = min(amount, self.model.balances[sender])
-        if same_timepoint:
-            self.chain.pending_timestamp = self.chain.blocks.head.timestamp
+        self.at_clock(same_timepoint)
         receipt = self.token.transfer(self.address(receiver), amount, sender=self.accounts[sender])
         self.model.balances[sender] -= amount
         self.model.balances[receiver] += amount
         self.record(receipt)
 
-    @rule(actor=st.sampled_from(ACTORS), delegatee=st.sampled_from((*ACTORS, None)))
-    def delegate(self, actor, delegatee):
+    @rule(actor=st.sampled_from(ACTORS), delegatee=st.sampled_from((*ACTORS, None)), same_timepoint=st.booleans())
+    def delegate(self, actor, delegatee, same_timepoint):
+        self.at_clock(same_timepoint)
         receipt = self.token.invoke_transaction("delegate", self.address(delegatee), sender=self.accounts[actor])
         self.model.delegates[actor] = delegatee
         self.record(receipt)
 
-    @rule(receiver=st.sampled_from(ACTORS), amount=amounts)
-    def mint(self, receiver, amount):
+    @rule(receiver=st.sampled_from(ACTORS), amount=amounts, same_timepoint=st.booleans())
+    def mint(self, receiver, amount, same_timepoint):
+        self.at_clock(same_timepoint)
         receipt = self.token.mint(self.address(receiver), amount, sender=self.minter)
         self.model.balances[receiver] += amount
         self.record(receipt)
 
-    @rule(actor=st.sampled_from(ACTORS), amount=amounts)
-    def burn(self, actor, amount):
+    @rule(actor=st.sampled_from(ACTORS), amount=amounts, same_timepoint=st.booleans())
+    def burn(self, actor, amount, same_timepoint):
         amount = min(amount, self.model.balances[actor])
+        self.at_clock(same_timepoint)
         receipt = self.token.burn(amount, sender=self.accounts[actor])
         self.model.balances[actor] -= amount
         self.record(receipt)
 
     @rule(seconds=st.sampled_from((1, 2, 12, 600)))
     def advance(self, seconds):
-        self.chain.mine(deltatime=seconds)
-        head = self.chain.blocks.head.timestamp
-        self.model.history[head] = (self.model.votes(), self.model.total)
+        self.now += seconds
+        self.chain.mine(timestamp=self.now)
+        self.model.history[self.now] = (self.model.votes(), self.model.total)
 
     # ------------------------------------------------------------ invariants
 
     @invariant()
     def present_and_past_match_the_model(self):
         head = self.chain.blocks.head.timestamp
+        assert head == self.now
         past = sorted(t for t in self.model.history if t < head)
         functions = self.w3_token.functions
         with self.w3.batch_requests() as batch:
