@@ -401,8 +401,22 @@ def delegate(token: Any, sender: Any, delegatee: str | None = None) -> Any:
     return token.invoke_transaction("delegate", target, sender=sender)
 
 
-def propose(governor: Any, token: Any, encoded: EncodedProposal, sender: Any) -> tuple[int, Any]:
-    """Send a proposal after checking the proposer's votes and that it does not exist yet."""
+def propose(governor: Any, token: Any, encoded: EncodedProposal, sender: Any, *,
+            reserve: bool = True) -> tuple[int, Any]:
+    """Send a proposal after checking the proposer's votes and that it does not exist yet.
+
+    Unless ``reserve`` is False, the description is first reserved for the sender with OpenZeppelin's
+    ``#proposer=`` suffix (front-running protection, see cidhub.proposals), so the id returned is
+    that of the reserved description; a description reserved for someone else is refused.
+    """
+    if reserve:
+        try:
+            encoded = encoded.for_proposer(sender.address)
+        except CidhubError as exc:
+            raise GovernanceError(str(exc)) from None
+    elif encoded.reserved_for not in (None, to_checksum_address(sender.address)):
+        raise GovernanceError(f"the description is reserved for {encoded.reserved_for} (its #proposer= suffix); "
+                              f"{sender.address} cannot propose it")
     pid = encoded.proposal_id
     if _exists(governor, pid):
         raise GovernanceError(

@@ -118,7 +118,7 @@ def run_governance_demo(project: Any, deployment: Deployment, *, deployer: Any, 
     with tempfile.TemporaryDirectory(prefix="cidhub-proposal-") as tmp:
         path = Path(tmp) / "proposal.yaml"
         path.write_text(yaml.safe_dump(spec, sort_keys=False))
-        encoded = encode_proposal(load_proposal(path), deployment, contract_at)
+        encoded = encode_proposal(load_proposal(path), deployment, contract_at, proposer=first.address)
     pid, receipt = propose(governor, token, encoded, first)
     print_table(f"proposal {pid:064x}"[:19], ["#", "call"], [[i, label] for i, label in enumerate(encoded.labels, 1)])
     view = find_proposal(governor, pid, deployment.deploy_block)

@@ -25,13 +25,20 @@ Arguments are converted by the parameter's ABI type, so a file reads the way peo
 
 :func:`encode_proposal` turns a :class:`ProposalSpec` into the four arrays the governor takes and
 computes the proposal id the way the governor (and OpenZeppelin's Governor) does.
+
+Front-running: a proposal id does not include its proposer, so someone who sees a proposal in the
+mempool could propose the same actions and description first, let it pass or fail, drop below
+the threshold and cancel it, and the id is burnt for the real proposer. The tooling therefore
+ends every description with OpenZeppelin's ``#proposer=0x<address>`` suffix
+(:func:`with_proposer`): HubGovernor, like OpenZeppelin's Governor, accepts such a description
+only from that address.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Sequence
@@ -114,6 +121,52 @@ class EncodedProposal:
     def arrays(self) -> tuple[list[str], list[int], list[bytes]]:
         return self.targets, self.values, self.calldatas
 
+    @property
+    def reserved_for(self) -> str | None:
+        """The only address that may propose it (its ``#proposer=`` suffix), or None."""
+        return proposer_of(self.description)
+
+    def for_proposer(self, proposer: str) -> "EncodedProposal":
+        """A copy whose description is reserved for `proposer` (see :func:`with_proposer`)."""
+        return replace(self, description=with_proposer(self.description, proposer))
+
+
+# OpenZeppelin Governor's front-running protection: "#proposer=0x" and 40 hex digits, ending the
+# description (Governor._isValidDescriptionForProposer; HubGovernor.propose parses it the same way).
+PROPOSER_MARKER = "#proposer=0x"
+_SUFFIX_BYTES = len(PROPOSER_MARKER) + 40
+_HEX = frozenset(b"0123456789abcdefABCDEF")
+
+
+def proposer_of(description: str) -> str | None:
+    """The address a description's ``#proposer=0x...`` suffix reserves the proposal for, or None when
+    anyone may propose it (no suffix, or a malformed one, which the governors ignore)."""
+    tail = description.encode()[-_SUFFIX_BYTES:]
+    if len(tail) < _SUFFIX_BYTES or not tail.startswith(PROPOSER_MARKER.encode()):
+        return None
+    digits = tail[len(PROPOSER_MARKER):]
+    if not set(digits) <= _HEX:
+        return None
+    return to_checksum_address("0x" + digits.decode())
+
+
+def with_proposer(description: str, proposer: str) -> str:
+    """`description`, ended with ``#proposer=0x<proposer>`` on a line of its own, so that only
+    `proposer` can propose it. A description already reserved for `proposer` is returned as is;
+    one reserved for someone else raises ProposalError."""
+    proposer = to_checksum_address(proposer)
+    current = proposer_of(description)
+    if current is not None:
+        if current != proposer:
+            raise ProposalError(f"the description is reserved for {current} (its #proposer= suffix); "
+                                f"{proposer} cannot propose it")
+        return description
+    reserved = f"{description.rstrip()}\n\n{PROPOSER_MARKER}{proposer[2:]}"
+    if len(reserved.encode()) > MAX_DESCRIPTION_BYTES:
+        raise ProposalError(f"with its #proposer= line the description is {len(reserved.encode()):,} bytes; "
+                            f"the governor accepts at most {MAX_DESCRIPTION_BYTES:,} (link a longer text by its CID)")
+    return reserved
+
 
 def title_of(description: str) -> str:
     """The first non-empty line of a description, without markdown heading marks."""
@@ -181,13 +234,15 @@ def parse_proposal(data: Any, source: str = "proposal") -> ProposalSpec:
     return ProposalSpec(description=description, actions=actions)
 
 
-def encode_proposal(spec: ProposalSpec, deployment: Any, contract_at: Any) -> EncodedProposal:
+def encode_proposal(spec: ProposalSpec, deployment: Any, contract_at: Any, proposer: str | None = None) -> EncodedProposal:
     """Encode every action from its contract's ABI.
 
     ``deployment`` is a :class:`cidhub.deploy.Deployment`; ``contract_at(name, address)`` returns an
-    Ape contract instance (``project.<name>.at(address)`` in scripts).
+    Ape contract instance (``project.<name>.at(address)`` in scripts). With ``proposer`` the
+    description is reserved for that address (:func:`with_proposer`), and the id is the final one.
     """
-    encoded = EncodedProposal(targets=[], values=[], calldatas=[], description=spec.description)
+    description = spec.description if proposer is None else with_proposer(spec.description, proposer)
+    encoded = EncodedProposal(targets=[], values=[], calldatas=[], description=description)
     for index, action in enumerate(spec.actions, 1):
         where = f"action {index} ({action.contract}.{action.function})"
         if action.contract not in deployment.contracts:

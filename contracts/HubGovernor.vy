@@ -57,6 +57,8 @@ from snekmate.utils import signature_checker
 from snekmate.utils.interfaces import IERC5267
 implements: IERC5267
 
+from ethereum.ercs import IERC20
+
 from .interfaces import IVotes
 from .interfaces import ITimelockController
 
@@ -76,8 +78,28 @@ _ACTIONS_ARG_BOUND: constant(uint256) = MAX_ACTIONS + 1
 QUORUM_DENOMINATOR: public(constant(uint256)) = 10_000
 # A queued proposal not executed within this long after its ETA expires.
 GRACE_PERIOD: public(constant(uint256)) = 14 * 86_400
-MAX_VOTING_DELAY: public(constant(uint256)) = 365 * 86_400
-MAX_VOTING_PERIOD: public(constant(uint256)) = 365 * 86_400
+
+# Bounds of the settings, so that no single vote can brick the DAO (every
+# value inside them still lets the holders pass the proposal that changes it
+# back). Compound Governor Bravo's, on a clock of seconds:
+# - a delay of at most a week and a period of at most two weeks: a bad
+#   setting is undone within 3 weeks plus the timelock delay;
+# - a period of at least an hour: ballots need blocks to land in (a 1-second
+#   period on a 12-second chain would defeat every proposal for good), and
+#   voting opens at a time announced one voting delay ahead;
+# - a threshold of at most 1 % of the total supply when it is set (Bravo's
+#   100,000 of 10M COMP): a delegate with that many votes can always be
+#   formed, and 2**255 can no longer stop every proposal;
+# - a quorum of at most 20 % of the total supply at the snapshot. The base
+#   counts tokens that never vote (the treasury in the timelock, 60 % of the
+#   default deployment's supply; exchanges; lost keys), so a quorum near
+#   100 % (or 50 %) defeats every later proposal. 20 % is 5x OpenZeppelin's
+#   default of 4 % and half the supply outside the default treasury.
+MAX_VOTING_DELAY: public(constant(uint256)) = 7 * 86_400
+MIN_VOTING_PERIOD: public(constant(uint256)) = 3_600
+MAX_VOTING_PERIOD: public(constant(uint256)) = 14 * 86_400
+MAX_PROPOSAL_THRESHOLD_BPS: public(constant(uint256)) = 100
+MAX_QUORUM_NUMERATOR: public(constant(uint256)) = 2_000
 
 BALLOT_TYPEHASH: public(constant(bytes32)) = keccak256(
     "Ballot(uint256 proposalId,uint8 support,address voter,uint256 nonce,uint256 expiry)"
@@ -236,10 +258,12 @@ def __init__(
            "mode=timestamp".
     @param timelock_ The timelock that executes proposals; it must grant
            this governor PROPOSER_ROLE, CANCELLER_ROLE and EXECUTOR_ROLE.
-    @param voting_delay_ Seconds from proposal to snapshot.
-    @param voting_period_ Seconds the vote lasts.
-    @param proposal_threshold_ Votes needed to propose.
-    @param quorum_numerator_ Quorum in basis points of the past total supply.
+    @param voting_delay_ Seconds from proposal to snapshot (at most 7 days).
+    @param voting_period_ Seconds the vote lasts (1 hour to 14 days).
+    @param proposal_threshold_ Votes needed to propose (at most 1 % of the
+           token's total supply).
+    @param quorum_numerator_ Quorum in basis points of the past total supply
+           (at most 2,000).
     """
     assert keccak256(staticcall token_.CLOCK_MODE()) == keccak256(_CLOCK_MODE), "governor: token clock is not timestamp"
     eip712_domain_separator.__init__("cidhub governor", "1")
@@ -392,7 +416,12 @@ def cast_vote_by_sig(
     @param expiry Last timestamp at which the ballot is accepted.
     @param signature 65-byte (r, s, v), 64-byte EIP-2098, or ERC-1271 bytes.
     @return uint256 The weight of the vote.
+    @custom:security snekmate's signature_checker compares the claimed
+                     signer with ecdsa's recovery, which returns the zero
+                     address for a signature of any other length than 64 or
+                     65 bytes: so the zero address is refused first.
     """
+    assert voter != empty(address), "governor: invalid signer"
     assert block.timestamp <= expiry, "governor: signature expired"
     nonce: uint256 = self.nonces[voter]
     digest: bytes32 = eip712_domain_separator._hash_typed_data_v4(
@@ -535,7 +564,7 @@ def cancel(
 def set_voting_delay(new_voting_delay: uint256):
     """
     @notice Changes the delay between proposal and snapshot. Timelock only.
-    @param new_voting_delay Seconds, at most MAX_VOTING_DELAY.
+    @param new_voting_delay Seconds, at most MAX_VOTING_DELAY (7 days).
     """
     self._check_timelock()
     self._set_voting_delay(new_voting_delay)
@@ -545,7 +574,8 @@ def set_voting_delay(new_voting_delay: uint256):
 def set_voting_period(new_voting_period: uint256):
     """
     @notice Changes how long votes last. Timelock only.
-    @param new_voting_period Seconds, 1 to MAX_VOTING_PERIOD.
+    @param new_voting_period Seconds, MIN_VOTING_PERIOD (1 hour) to
+           MAX_VOTING_PERIOD (14 days).
     """
     self._check_timelock()
     self._set_voting_period(new_voting_period)
@@ -555,7 +585,8 @@ def set_voting_period(new_voting_period: uint256):
 def set_proposal_threshold(new_proposal_threshold: uint256):
     """
     @notice Changes the votes needed to propose. Timelock only.
-    @param new_proposal_threshold Votes (token units).
+    @param new_proposal_threshold Votes (token units), at most
+           MAX_PROPOSAL_THRESHOLD_BPS (1 %) of the token's total supply now.
     """
     self._check_timelock()
     self._set_proposal_threshold(new_proposal_threshold)
@@ -565,7 +596,8 @@ def set_proposal_threshold(new_proposal_threshold: uint256):
 def update_quorum_numerator(new_quorum_numerator: uint256):
     """
     @notice Changes the quorum of proposals made from now on. Timelock only.
-    @param new_quorum_numerator Basis points of the past total supply.
+    @param new_quorum_numerator Basis points of the past total supply, at
+           most MAX_QUORUM_NUMERATOR (20 %).
     """
     self._check_timelock()
     self._set_quorum_numerator(new_quorum_numerator)
@@ -859,7 +891,7 @@ def _set_voting_delay(new_voting_delay: uint256):
 
 @internal
 def _set_voting_period(new_voting_period: uint256):
-    assert new_voting_period != 0, "governor: zero voting period"
+    assert new_voting_period >= MIN_VOTING_PERIOD, "governor: voting period too short"
     assert new_voting_period <= MAX_VOTING_PERIOD, "governor: voting period too long"
     log VotingPeriodSet(old_voting_period=self.voting_period, new_voting_period=new_voting_period)
     self.voting_period = new_voting_period
@@ -867,12 +899,16 @@ def _set_voting_period(new_voting_period: uint256):
 
 @internal
 def _set_proposal_threshold(new_proposal_threshold: uint256):
+    supply: uint256 = staticcall IERC20(token.address).totalSupply()
+    # Both sides are below 2**208 * 10_000 (the votes module caps the supply).
+    assert new_proposal_threshold <= supply * MAX_PROPOSAL_THRESHOLD_BPS // QUORUM_DENOMINATOR, \
+        "governor: proposal threshold too high"
     log ProposalThresholdSet(old_proposal_threshold=self.proposal_threshold, new_proposal_threshold=new_proposal_threshold)
     self.proposal_threshold = new_proposal_threshold
 
 
 @internal
 def _set_quorum_numerator(new_quorum_numerator: uint256):
-    assert new_quorum_numerator <= QUORUM_DENOMINATOR, "governor: quorum over 100%"
+    assert new_quorum_numerator <= MAX_QUORUM_NUMERATOR, "governor: quorum too high"
     log QuorumNumeratorUpdated(old_quorum_numerator=self.quorum_numerator, new_quorum_numerator=new_quorum_numerator)
     self.quorum_numerator = new_quorum_numerator

@@ -216,7 +216,12 @@ def delegate_by_sig(
     @param nonce `nonces(delegator)` when signing; consumed here.
     @param expiry Last timestamp at which the signature is accepted.
     @param signature 65-byte (r, s, v), 64-byte EIP-2098, or ERC-1271 bytes.
+    @custom:security snekmate's signature_checker compares the claimed
+                     signer with ecdsa's recovery, which returns the zero
+                     address for a signature of any other length than 64 or
+                     65 bytes: so the zero address is refused first.
     """
+    assert delegator != empty(address), "votes: invalid signer"
     votes._check_expiry(expiry)
     digest: bytes32 = erc20.eip712_domain_separator._hash_typed_data_v4(
         votes._delegation_struct_hash(delegatee, nonce, expiry)
@@ -241,6 +246,9 @@ def delegateBySig(delegatee: address, nonce: uint256, expiry: uint256, v: uint8,
     @param v The signature's v.
     @param r The signature's r.
     @param s The signature's s (lower half order only: no malleable forms).
+    @dev snekmate's `_recover_vrs` reverts ("ecdsa: invalid signature")
+         rather than return the zero address, and `votes._delegate` refuses
+         it besides. `permit` (snekmate's erc20) recovers the same way.
     """
     votes._check_expiry(expiry)
     digest: bytes32 = erc20.eip712_domain_separator._hash_typed_data_v4(

@@ -58,22 +58,30 @@ def cli():
 @click.argument("file", type=click.Path(path_type=Path))
 @account_option()
 @click.option("--dry-run", is_flag=True, help="Encode and show the proposal, send nothing.")
+@click.option("--no-proposer-suffix", is_flag=True,
+              help="Do not end the description with #proposer=<your address> (then anyone can propose the same "
+                   "description first and burn its id).")
 @json_option
-def propose_cmd(file, account, dry_run, as_json):
-    """Propose the actions of FILE (YAML or JSON)."""
+def propose_cmd(file, account, dry_run, no_proposer_suffix, as_json):
+    """Propose the actions of FILE (YAML or JSON).
+
+    The description gets a last line `#proposer=<your address>`, OpenZeppelin's front-running
+    protection: the governor accepts it from you only, so nobody can take the proposal's id first.
+    """
     machine_output(as_json)
     try:
         deployment, governor, token = _suite()
         spec = load_proposal(file)
-        encoded = encode_proposal(spec, deployment, lambda name, address: getattr(project, name).at(address))
+        encoded = encode_proposal(spec, deployment, lambda name, address: getattr(project, name).at(address),
+                                  proposer=None if no_proposer_suffix else account.address)
         result = {
             "proposal_id": str(encoded.proposal_id), "proposal_id_hex": f"0x{encoded.proposal_id:064x}",
-            "title": spec.title,
+            "title": spec.title, "description": encoded.description,
             "actions": [{"call": label, "target": t, "value": str(v), "calldata": "0x" + c.hex()}
                         for label, t, v, c in zip(encoded.labels, encoded.targets, encoded.values, encoded.calldatas)],
         }
         if not dry_run:
-            pid, receipt = propose(governor, token, encoded, account)
+            pid, receipt = propose(governor, token, encoded, account, reserve=not no_proposer_suffix)
             result.update(tx_hash=receipt.txn_hash, gas_used=receipt.gas_used, vote_start=governor.proposal_snapshot(pid),
                           vote_end=governor.proposal_deadline(pid))
     except (CidhubError, ContractLogicError) as exc:

@@ -125,7 +125,7 @@ HUB = 10**18
 # Short durations so tests move the clock by minutes, not days (seconds: the clock is timestamps).
 GOVERNANCE_TEST_CONFIG = {
     "voting_delay": 100,
-    "voting_period": 1_000,
+    "voting_period": 3_600,
     "timelock_delay": 500,
     "proposal_threshold": 1_000 * HUB,
     "quorum_bps": 400,

@@ -39,7 +39,9 @@
                  (checked on mint), so no sum of votes can overflow 208
                  bits. Signed delegations carry a nonce (replay) and an
                  expiry; the binding contract's EIP-712 domain fixes chain
-                 id and address.
+                 id and address. The zero address can never delegate
+                 (`_delegate` refuses it), whatever the binding's signature
+                 check lets through: its word is the total supply's.
 """
 
 from ..interfaces import IERC5805
@@ -226,6 +228,8 @@ def _transfer_voting_units(sender: address, receiver: address, amount: uint256):
         assert new_total <= MAX_SUPPLY, "votes: total supply over the maximum"
     if receiver == empty(address):
         self._write_checkpoint(empty(address), amount, False)
+    # The zero address's delegatee reads as empty: `_delegate` never sets
+    # one, so a mint comes from, and a burn goes to, "not delegated".
     self._move_delegate_votes(self._delegate_of(sender), self._delegate_of(receiver), amount)
 
 
@@ -259,7 +263,11 @@ def _delegate(account: address, delegatee: address, units: uint256):
     """
     @dev Makes `delegatee` the holder of `account`'s votes and moves its
          current `units` (its balance) from the previous delegatee.
+         Never for the zero address: mints and burns move votes from and to
+         "not delegated", and a delegatee recorded for address 0 would make
+         every mint take votes from it (issue #10, finding 1).
     """
+    assert account != empty(address), "votes: zero delegator"
     word: uint256 = self._accounts[account]
     previous: address = convert(convert(word & _ADDRESS_MASK, uint160), address)
     self._accounts[account] = (word & ~_ADDRESS_MASK) | convert(delegatee, uint256)

@@ -14,7 +14,7 @@ from e2e_helpers import json_of, nonce_of
 ADDRESSES = ["0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
              "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC", "0x90F79bf6EB2c4f870365E785982E1f101E93b906"]
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DELAY, PERIOD, TIMELOCK = 60, 600, 300
+DELAY, PERIOD, TIMELOCK = 60, 3_600, 300
 
 
 def _rpc(url: str, method: str, params: list) -> object:
@@ -63,6 +63,8 @@ def test_govern__propose_vote_queue_execute(dao, ape_run, workdir, anvil, tmp_pa
     assert nonce_of(anvil, ADDRESSES[1]) == nonce
     proposed = json_of(ape_run("govern", "propose", str(proposal_file), "--account", "TEST::1", "--json"))
     assert proposed["proposal_id"] == dry["proposal_id"]  # computed locally exactly as on chain
+    # Reserved for its proposer (front-running protection): nobody else can take this id first.
+    assert proposed["description"].endswith(f"\n\n#proposer={ADDRESSES[1]}")
     short = proposed["proposal_id_hex"][2:12]
 
     # The CLI's pre-send checks (too early, voted twice, not queued...) are tested in process

@@ -248,3 +248,14 @@ def test_sign_job__python_proof_layout(make_job, attester_key, chain, signed):
     assert (attester, expiry, v in (27, 28), s <= SECP256K1_N // 2) == (attester_key.address, 99, True, True)
     assert Account._recover_hash(attestation_digest(job, 99, chain.chain_id, signed.address), vrs=(v, r, s)) == \
         attester_key.address
+
+
+@pytest.mark.parametrize("v,r,s", [(27, 0, 0), (29, 1, 1), (0, 0, 0)])
+def test_verify__zero_attester_with_unrecoverable_signature__reverts(hub, make_job, attacker, chain, v, r, s):
+    """Issue #10, finding 1: the zero address can never be an attester (add_attester refuses it), and
+    snekmate's `_recover_vrs` reverts rather than recover it, so a proof naming it never verifies."""
+    job = make_job()
+    proof = pack_signed_proof(ZERO_ADDRESS, chain.pending_timestamp + 3_600, v, r, s)
+
+    with ape.reverts("attest: unknown attester"):
+        hub.submit(job.as_args(), proof, sender=attacker)

@@ -45,7 +45,7 @@ def test_propose__checks_threshold_and_duplicates(governor, hub_token, registry_
     with pytest.raises(GovernanceError, match="delegate first"):
         gov.propose(governor, hub_token, encoded, attacker)
     pid, _ = gov.propose(governor, hub_token, encoded, creator)
-    assert pid == encoded.proposal_id
+    assert pid == encoded.for_proposer(creator.address).proposal_id  # reserved for its proposer
     with pytest.raises(GovernanceError, match="already exists"):
         gov.propose(governor, hub_token, encoded, creator)
 

@@ -124,7 +124,7 @@ def test_propose__malformed_proposer_suffix__is_no_restriction(governor, registr
 def test_propose__stored_quorum_survives_a_later_change(governor, timelock, propose, hub_token, chain, to_active):
     proposal = propose()
     chain.provider.set_balance(timelock.address, 10**18)
-    governor.update_quorum_numerator(5_000, sender=timelock)  # the timelock, impersonated on anvil
+    governor.update_quorum_numerator(2_000, sender=timelock)  # the timelock, impersonated on anvil
     to_active(proposal)
     supply = hub_token.get_past_total_supply(governor.proposal_snapshot(proposal.proposal_id))
     assert governor.proposal_quorum(proposal.proposal_id) == supply * 400 // 10_000

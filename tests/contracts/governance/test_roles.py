@@ -59,7 +59,7 @@ def test_deployment_record_lists_the_holders(governance_suite):
 def deploy(project, chain, deployer):
     def _deploy(**kwargs):
         deployment = deploy_suite(project, deployer, ecosystem="ethereum", network="local", chain_id=chain.chain_id,
-                                  governance=GovernanceConfig(voting_delay=1, voting_period=10, timelock_delay=5),
+                                  governance=GovernanceConfig(voting_delay=1, voting_period=3_600, timelock_delay=5),
                                   **kwargs)
         return deployment, {n: getattr(project, n).at(r.address) for n, r in deployment.contracts.items()}
 

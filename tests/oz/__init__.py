@@ -1,0 +1,1 @@
+"""Test infrastructure for checking cidhub's contracts against real OpenZeppelin clients."""
