@@ -16,15 +16,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence, Union
 
 from eth_abi import encode as abi_encode
 from eth_utils import keccak, to_checksum_address
 from multiformats import CID
 
-from cidhub.cid import cid_to_bytes, format_cid, parse_cid
+from cidhub.cid import DAG_PB, RAW, ChainCid, cid_to_bytes, format_cid, parse_chain_cid, parse_cid
 from cidhub.compute import OUTPUT_FORMAT, ComputeError, ScoreParams, describe, score
-from cidhub.errors import CidError, CidhubError
+from cidhub.errors import CidError, CidhubError, StoreError
 from cidhub.registry import MAX_ROYALTY_BPS, asset_id_for
 from cidhub.store import BlockStore, LocalPinTarget
 from cidhub.unixfs import DEFAULT_PROFILE, import_bytes
@@ -91,11 +91,34 @@ def _address(value: str, what: str) -> str:
         raise AttestError(f"{what} {value!r} is not an address") from None
 
 
-def _cid(value: CID | str | bytes, what: str) -> CID:
+#: A job's CID: a ``multiformats.CID`` when its codes are in the multicodec table (and usable
+#: here), else a :class:`~cidhub.cid.ChainCid`: the contracts take any codes, so must cidhub.
+JobCid = Union[CID, ChainCid]
+
+
+def chain_cid(value: CID | ChainCid | str | bytes) -> JobCid:
+    """Parse a CID the way a job carries it: with the multicodec table when its codes are known,
+    else with the contracts' own framing rules (any codec or multihash code below 2**21)."""
+    if isinstance(value, (CID, ChainCid)):
+        return value
     try:
         return parse_cid(value)
+    except CidError as strict:
+        try:
+            return parse_chain_cid(value)
+        except CidError:
+            raise strict from None
+
+
+def _cid(value: CID | ChainCid | str | bytes, what: str) -> JobCid:
+    try:
+        return chain_cid(value)
     except CidError as exc:
         raise AttestError(f"{what}: {exc}") from None
+
+
+def _bytes(value: CID | ChainCid | str | bytes) -> bytes:
+    return bytes(value) if isinstance(value, (CID, ChainCid)) else cid_to_bytes(value)
 
 
 # ---------------------------------------------------------------------------- the job
@@ -109,9 +132,9 @@ class Job:
     dataset_ids: tuple[int, ...]
     model_share_bps: int
     dataset_shares_bps: tuple[int, ...]
-    params_cid: CID
-    output_cid: CID
-    metadata_cid: CID
+    params_cid: JobCid
+    output_cid: JobCid
+    metadata_cid: JobCid
     owner: str
     verifier: str
     licence_id: int = 0
@@ -120,8 +143,8 @@ class Job:
 
     @classmethod
     def build(cls, *, model_id: int, dataset_ids: Iterable[int], model_share_bps: int,
-              dataset_shares_bps: Iterable[int], params_cid: CID | str | bytes, output_cid: CID | str | bytes,
-              metadata_cid: CID | str | bytes, owner: str, verifier: str, licence_id: int = 0, royalty_bps: int = 0,
+              dataset_shares_bps: Iterable[int], params_cid: JobCid | str | bytes, output_cid: JobCid | str | bytes,
+              metadata_cid: JobCid | str | bytes, owner: str, verifier: str, licence_id: int = 0, royalty_bps: int = 0,
               consumer: str = ZERO_ADDRESS) -> "Job":
         job = cls(int(model_id), tuple(int(d) for d in dataset_ids), int(model_share_bps),
                   tuple(int(s) for s in dataset_shares_bps), _cid(params_cid, "params CID"),
@@ -152,7 +175,7 @@ class Job:
         if int(self.owner, 16) == 0:
             raise AttestError("the job needs an owner (who receives the result asset)")
         for what, value in (("params", self.params_cid), ("output", self.output_cid), ("metadata", self.metadata_cid)):
-            if len(cid_to_bytes(value)) > 72:
+            if len(_bytes(value)) > 72:
                 raise AttestError(f"the {what} CID is longer than the 72 bytes the contracts take")
 
     # ---- identities
@@ -173,8 +196,8 @@ class Job:
             ["bytes32", "uint256", "bytes32", "uint16", "bytes32", "bytes32", "bytes32", "bytes32", "uint16",
              "uint16", "address", "address", "address"],
             [JOB_TYPEHASH, self.model_id, words(self.dataset_ids), self.model_share_bps,
-             words(self.dataset_shares_bps), keccak(cid_to_bytes(self.params_cid)),
-             keccak(cid_to_bytes(self.output_cid)), keccak(cid_to_bytes(self.metadata_cid)), self.licence_id,
+             words(self.dataset_shares_bps), keccak(_bytes(self.params_cid)),
+             keccak(_bytes(self.output_cid)), keccak(_bytes(self.metadata_cid)), self.licence_id,
              self.royalty_bps, self.owner, self.verifier, self.consumer],
         ))
 
@@ -188,8 +211,8 @@ class Job:
         """The job as an EIP-712 message value (camelCase names of :data:`JOB_TYPE`)."""
         return {
             "modelId": self.model_id, "datasetIds": list(self.dataset_ids), "modelShareBps": self.model_share_bps,
-            "datasetSharesBps": list(self.dataset_shares_bps), "paramsCid": cid_to_bytes(self.params_cid),
-            "outputCid": cid_to_bytes(self.output_cid), "metadataCid": cid_to_bytes(self.metadata_cid),
+            "datasetSharesBps": list(self.dataset_shares_bps), "paramsCid": _bytes(self.params_cid),
+            "outputCid": _bytes(self.output_cid), "metadataCid": _bytes(self.metadata_cid),
             "licenceId": self.licence_id, "royaltyBps": self.royalty_bps, "owner": self.owner,
             "verifier": self.verifier, "consumer": self.consumer,
         }
@@ -197,7 +220,7 @@ class Job:
     def as_args(self) -> tuple:
         """The struct in ABI order, for contract calls."""
         return (self.model_id, list(self.dataset_ids), self.model_share_bps, list(self.dataset_shares_bps),
-                cid_to_bytes(self.params_cid), cid_to_bytes(self.output_cid), cid_to_bytes(self.metadata_cid),
+                _bytes(self.params_cid), _bytes(self.output_cid), _bytes(self.metadata_cid),
                 self.licence_id, self.royalty_bps, self.owner, self.verifier, self.consumer)
 
     def parents(self) -> list[tuple[int, int]]:
@@ -208,8 +231,8 @@ class Job:
         return {
             "model_id": format_id(self.model_id), "dataset_ids": [format_id(d) for d in self.dataset_ids],
             "model_share_bps": self.model_share_bps, "dataset_shares_bps": list(self.dataset_shares_bps),
-            "params_cid": format_cid(self.params_cid), "output_cid": format_cid(self.output_cid),
-            "metadata_cid": format_cid(self.metadata_cid), "licence_id": self.licence_id,
+            "params_cid": str(self.params_cid), "output_cid": str(self.output_cid),
+            "metadata_cid": str(self.metadata_cid), "licence_id": self.licence_id,
             "royalty_bps": self.royalty_bps, "owner": self.owner, "verifier": self.verifier,
             "consumer": self.consumer,
         }
@@ -339,9 +362,24 @@ def limbs(value: int) -> tuple[int, int]:
     return value >> 128, value & _LIMB
 
 
-def zk_instances(job: Job, extra: Sequence[int] = ()) -> list[int]:
-    """The public inputs ZkVerifierAdapter requires: model, datasets, params, output, then the circuit's own."""
-    keys = [job.model_id, *job.dataset_ids, job.params_key, job.output_id]
+ZK_JOB_BINDING_TYPE = "ZkJobBinding(uint256 chainId,address adapter,bytes32 jobHash)"
+ZK_JOB_BINDING_TYPEHASH = keccak(text=ZK_JOB_BINDING_TYPE)
+
+
+def zk_job_binding(job: Job, chain_id: int) -> bytes:
+    """The value that ties a zk proof to exactly this job on this chain and adapter (``job.verifier``):
+    keccak256(abi.encode(ZK_JOB_BINDING_TYPEHASH, chainId, adapter, jobHash)), as ZkVerifierAdapter's
+    ``job_binding`` computes it. The job hash covers every term (owner, shares, licence, royalty,
+    metadata, consumer...), so a proof made for one job cannot accept a copy with any field changed."""
+    return keccak(abi_encode(["bytes32", "uint256", "address", "bytes32"],
+                             [ZK_JOB_BINDING_TYPEHASH, chain_id, job.verifier, job.struct_hash()]))
+
+
+def zk_instances(job: Job, chain_id: int, extra: Sequence[int] = ()) -> list[int]:
+    """The public inputs ZkVerifierAdapter requires, as 128-bit limbs (hi, lo): the job binding
+    (:func:`zk_job_binding`), the model, each dataset, the params and the output, then the circuit's own."""
+    keys = [int.from_bytes(zk_job_binding(job, chain_id), "big"), job.model_id, *job.dataset_ids, job.params_key,
+            job.output_id]
     return [limb for key in keys for limb in limbs(key)] + list(extra)
 
 
@@ -448,28 +486,69 @@ class Verdict:
                 "recomputed_output": self.recomputed_output, "reason": self.reason, "inputs": self.inputs}
 
 
-def reproduce(job: Job, store: BlockStore, content_cid_of: Callable[[int], CID]) -> Verdict:
+#: Codecs of the files a cidhub job reads (its model, datasets and params are UnixFS files).
+JOB_INPUT_CODECS = (RAW, DAG_PB)
+
+
+def _unreadable(what: str, cid: JobCid) -> str | None:
+    """Why no run of cidhub's job can read this input, or None."""
+    if isinstance(cid, ChainCid):
+        return (f"the {what} CID {cid} has codec 0x{cid.codec:x} and hash function 0x{cid.hash_code:x}, "
+                "which cidhub can neither decode nor verify")
+    if cid.codec.code not in JOB_INPUT_CODECS:
+        return f"the {what} CID {cid} is {cid.codec.name}, not a file (raw or dag-pb)"
+    return None
+
+
+def reproduce(job: Job, store: BlockStore, content_cid_of: Callable[[int], JobCid]) -> Verdict:
     """Re-run `job` from its CIDs and compare outputs. `content_cid_of(asset_id)` gives an input's
-    content CID (the registry's `cid_of`); the bytes come from the local block store."""
+    content CID (the registry's `cid_of`); the bytes come from the local block store.
+
+    ``holds`` is True when the output is reproduced, False when it is not, or when no run of the
+    job can produce any output (an input that is not a file cidhub can read, such as a params CID
+    with a codec outside the multicodec table, or inputs the job cannot run on): a claim like that
+    can, and should, be challenged. It is None only when the check cannot be made *here* (content
+    missing from, or corrupt in, the local store; an input not registered).
+    """
+    claimed = str(job.output_cid)
     inputs: dict[str, str] = {}
+
+    def verdict(holds: bool | None, reason: str, recomputed: str | None = None) -> Verdict:
+        return Verdict(job.job_hash, claimed, recomputed, holds, reason, inputs)
+
     try:
         model_cid = content_cid_of(job.model_id)
         dataset_cids = [content_cid_of(d) for d in job.dataset_ids]
-        inputs = {"model": format_cid(model_cid), "params": format_cid(job.params_cid),
-                  **{f"dataset {i}": format_cid(c) for i, c in enumerate(dataset_cids)}}
+    except (AttestError, CidError) as exc:
+        return verdict(None, f"cannot reproduce here: {exc}")
+    inputs = {"model": str(model_cid), "params": str(job.params_cid),
+              **{f"dataset {i}": str(c) for i, c in enumerate(dataset_cids)}}
+    named = [("model", model_cid), *((f"dataset {i}", c) for i, c in enumerate(dataset_cids)),
+             ("params", job.params_cid)]
+    for what, cid in named:
+        problem = _unreadable(what, cid)
+        if problem:
+            return verdict(False, f"cannot be reproduced by anyone: {problem}; cidhub's job reads its model, "
+                                  "datasets and params as files, so no output is right for this job")
+    try:
         params = read_content(store, job.params_cid)
-        output = score(read_content(store, model_cid), [read_content(store, c) for c in dataset_cids], params)
-    except (AttestError, ComputeError, CidError) as exc:
-        return Verdict(job.job_hash, format_cid(job.output_cid), None, None, f"cannot reproduce: {exc}", inputs)
+        model = read_content(store, model_cid)
+        datasets = [read_content(store, c) for c in dataset_cids]
+    except (AttestError, StoreError) as exc:  # missing here, or this store's copy is damaged
+        return verdict(None, f"cannot reproduce here: {exc}")
+    except CidhubError as exc:  # the content is there but is not a file (a directory, a malformed node...)
+        return verdict(False, f"cannot be reproduced by anyone: {exc}; no output is right for this job")
+    try:
+        output = score(model, datasets, params)
+    except ComputeError as exc:
+        return verdict(False, f"the job cannot run on its inputs ({exc}); no output is right for it")
     recomputed = import_bytes(output, DEFAULT_PROFILE).cid
-    if recomputed == job.output_cid or cid_to_bytes(recomputed) == cid_to_bytes(job.output_cid):
-        return Verdict(job.job_hash, format_cid(job.output_cid), format_cid(recomputed), True,
-                       "the output CID is what the model and data produce", inputs)
-    return Verdict(job.job_hash, format_cid(job.output_cid), format_cid(recomputed), False,
-                   f"the model and data produce {format_cid(recomputed)}, not the claimed output", inputs)
+    if _bytes(recomputed) == _bytes(job.output_cid):
+        return verdict(True, "the output CID is what the model and data produce", str(recomputed))
+    return verdict(False, f"the model and data produce {recomputed}, not the claimed output", str(recomputed))
 
 
-def sign_attestation(job: Job, private_key: Any, store: BlockStore, content_cid_of: Callable[[int], CID], *,
+def sign_attestation(job: Job, private_key: Any, store: BlockStore, content_cid_of: Callable[[int], JobCid], *,
                      expires_at: int, chain_id: int) -> SignedAttestation:
     """Re-run the job, and sign only if its output is exactly the claimed one."""
     verdict = reproduce(job, store, content_cid_of)

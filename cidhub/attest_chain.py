@@ -17,9 +17,9 @@ from typing import Any, Sequence
 
 from eth_utils import to_checksum_address
 
-from cidhub.attest import (AttestError, Job, SignedAttestation, encode_zk_proof, format_id, sign_attestation,
-                           ZERO_ADDRESS)
-from cidhub.cid import cid_from_bytes, cid_to_bytes
+from cidhub.attest import (AttestError, Job, SignedAttestation, chain_cid, encode_zk_proof, format_id,
+                           sign_attestation, zk_instances, ZERO_ADDRESS)
+from cidhub.errors import CidError
 from cidhub.provenance import parents_of
 from cidhub.registry import AssetRecord
 
@@ -33,16 +33,58 @@ ATTESTER_KEY_ENV = "CIDHUB_ATTESTER_KEY"
 # ---------------------------------------------------------------------------- deployment
 
 
+# OptimisticVerifier's bounds on the arbiter's resolution timeout.
+MIN_RESOLUTION_TIMEOUT = 86_400
+MAX_RESOLUTION_TIMEOUT = 90 * 86_400
+
+
 @dataclass
 class AttestationSetup:
-    """Parameters of the attestation contracts; working roles besides the DAO are optional."""
+    """Parameters of the attestation contracts; working roles besides the DAO are optional.
+
+    The resolution timeout is how long the arbiter has to rule on a challenged claim. The DAO's
+    timelock is always an arbiter, and a DAO ruling takes the governor's voting delay + voting
+    period + the timelock delay (8 days with the defaults) plus time to notice the challenge and
+    propose the ruling: the default, 14 days, leaves 6 days for that. :func:`check_arbiter_timing`
+    refuses settings under which the DAO could not rule in time.
+    """
 
     claim_bond: int = 10**17
     challenge_window: int = 86_400
-    resolution_timeout: int = 7 * 86_400
+    resolution_timeout: int = 14 * 86_400
     attesters: Sequence[str] = ()
     arbiter: str | None = None
     attester_manager: str | None = None
+
+
+def check_arbiter_timing(setup: AttestationSetup, governance: Any, *, dao_arbitrates: bool = True) -> None:
+    """Raise AttestError unless the arbiter can rule on a challenge before its deadline.
+
+    ``governance`` is a :class:`cidhub.governance.GovernanceConfig`. With ``dao_arbitrates`` (the
+    suite's own timelock holds ARBITER_ROLE, as `deploy` leaves it), the timeout must cover a whole
+    DAO decision (:func:`cidhub.governance.dao_decision_time`) plus DAO_REACTION_TIME; otherwise
+    every challenge would end in `expire_challenge`. Called before anything is sent.
+    """
+    from cidhub.governance import DAO_REACTION_TIME, dao_decision_time
+
+    days = lambda seconds: f"{seconds / 86_400:.4g} days"  # noqa: E731
+
+    timeout = setup.resolution_timeout
+    if not MIN_RESOLUTION_TIMEOUT <= timeout <= MAX_RESOLUTION_TIMEOUT:
+        raise AttestError(f"the resolution timeout must be between {MIN_RESOLUTION_TIMEOUT:,} s (1 day) and "
+                          f"{MAX_RESOLUTION_TIMEOUT:,} s (90 days), not {timeout:,} s")
+    if not dao_arbitrates:
+        return
+    decision = dao_decision_time(governance.voting_delay, governance.voting_period, governance.timelock_delay)
+    needed = decision + DAO_REACTION_TIME
+    if timeout < needed:
+        raise AttestError(
+            f"the DAO could not rule on a challenged compute claim in time: a ruling takes the voting delay "
+            f"({governance.voting_delay:,} s) + voting period ({governance.voting_period:,} s) + timelock delay "
+            f"({governance.timelock_delay:,} s) = {decision:,} s ({days(decision)}), plus "
+            f"{days(DAO_REACTION_TIME)} to notice the challenge and propose, i.e. {needed:,} s, but the "
+            f"resolution timeout is {timeout:,} s ({days(timeout)}); every challenge would expire unjudged. "
+            f"Raise --resolution-timeout to at least {needed} or shorten the governance delays")
 
 
 def deploy_attestations(project: Any, deployer: Any, registry: Any, setup: AttestationSetup | None = None) -> dict[str, Any]:
@@ -55,7 +97,7 @@ def deploy_attestations(project: Any, deployer: Any, registry: Any, setup: Attes
     """
     setup = setup or AttestationSetup()
     hub = project.ComputeAttestations.deploy(registry, sender=deployer)
-    signed = project.SignedAttestationVerifier.deploy(sender=deployer)
+    signed = project.SignedAttestationVerifier.deploy(hub, sender=deployer)
     optimistic = project.OptimisticVerifier.deploy(hub, setup.claim_bond, setup.challenge_window,
                                                    setup.resolution_timeout, sender=deployer)
     zk = project.ZkVerifierAdapter.deploy(hub, sender=deployer)
@@ -88,12 +130,16 @@ def attest_options(command: Any) -> Any:
                   help="Optimistic claims' bond in wei (a challenge posts the same).")
     @click.option("--challenge-window", default=defaults.challenge_window, show_default=True, type=int,
                   help="Seconds an optimistic claim stays open to challenges.")
-    @click.option("--arbiter", help="Address granted ARBITER_ROLE besides the DAO (default: only the DAO).")
+    @click.option("--resolution-timeout", default=defaults.resolution_timeout, show_default=True, type=int,
+                  help="Seconds the arbiter has to rule on a challenged claim; must cover a whole DAO decision "
+                  "(voting delay + period + timelock delay) plus a day to propose it.")
+    @click.option("--arbiter", help="An arbitration council: address granted ARBITER_ROLE besides the DAO, which "
+                  "rules faster than a vote and which the DAO can revoke (default: only the DAO).")
     @functools.wraps(command)
-    def wrapper(*args: Any, attesters: tuple[str, ...], claim_bond: int, challenge_window: int, arbiter: str | None,
-                **kwargs: Any) -> Any:
-        setup = AttestationSetup(claim_bond=claim_bond, challenge_window=challenge_window, attesters=attesters,
-                                 arbiter=arbiter)
+    def wrapper(*args: Any, attesters: tuple[str, ...], claim_bond: int, challenge_window: int,
+                resolution_timeout: int, arbiter: str | None, **kwargs: Any) -> Any:
+        setup = AttestationSetup(claim_bond=claim_bond, challenge_window=challenge_window,
+                                 resolution_timeout=resolution_timeout, attesters=attesters, arbiter=arbiter)
         return command(*args, attestation=setup, **kwargs)
 
     return wrapper
@@ -139,9 +185,13 @@ class AttestContracts:
         from ape.exceptions import ContractLogicError
 
         try:
-            return cid_from_bytes(bytes(self.registry.cid_of(asset_id)))
+            raw = bytes(self.registry.cid_of(asset_id))
         except ContractLogicError:
             raise AttestError(f"asset {format_id(asset_id)} is not registered") from None
+        try:
+            return chain_cid(raw)  # any codes the registry took, known to multiformats or not
+        except CidError as exc:
+            raise AttestError(f"asset {format_id(asset_id)} has a CID cidhub cannot parse: {exc}") from None
 
 
 def _reason(exc: Exception) -> str:
@@ -295,10 +345,27 @@ def withdraw_bonds(contracts: AttestContracts, sender: Any) -> int:
     return owed
 
 
+def zk_public_inputs(contracts: AttestContracts, job: Job) -> list[int]:
+    """The public inputs a proof of `job` must start with on this chain (what the prover feeds the circuit)."""
+    from ape import chain
+
+    if job.verifier.lower() != contracts.zk.address.lower():
+        raise AttestError("the job does not name this deployment's ZkVerifierAdapter")
+    return zk_instances(job, chain.chain_id)
+
+
 def submit_zk(contracts: AttestContracts, job: Job, zk_proof: bytes, instances: Sequence[int], sender: Any) -> Acceptance:
+    from ape import chain
+
+    expected = zk_public_inputs(contracts, job)
     check_job(contracts, job)
     if not int(contracts.zk.circuit_of(job.model_id), 16):
         raise AttestError(f"model {format_id(job.model_id)} has no circuit verifier on the ZkVerifierAdapter")
+    if list(instances[:len(expected)]) != expected:
+        raise AttestError(f"the proof's public inputs do not commit to job {job.job_hash} on chain "
+                          f"{chain.chain_id}: they must start with the {len(expected)} values "
+                          "`ape run attest zk-inputs` prints (job binding, model, datasets, params, output); "
+                          "a proof made for another job, chain or adapter cannot accept this one")
     receipt = _send(contracts.zk.prove_and_submit, job.as_args(), zk_proof, list(instances), sender=sender)
     return _acceptance(contracts, receipt)
 
@@ -348,9 +415,12 @@ def job_from_acceptance(contracts: AttestContracts, event: Any) -> Job:
     (mint,) = [t for t in receipt.decode_logs(registry.Transfer) if t.token_id == event.result_id]
     notified = [n for n in receipt.decode_logs(contracts.hub.ConsumerNotified) if bytes(n.job_hash) == bytes(event.job_hash)]
     record = AssetRecord.unpack(registered.record)
-    output = record.content_cid(event.result_id)
+    try:
+        output = record.content_cid(event.result_id)
+    except CidError:  # a codec outside the multicodec table: the registry prints it
+        output = None
     if output is None:  # not a sha2-256 CID: the registry stores it
-        output = cid_from_bytes(bytes(registry.cid_of(event.result_id)))
+        output = contracts.content_cid_of(event.result_id)
     parents, shares = list(provenance.parents), list(provenance.shares_bps)
     job = Job.build(model_id=parents[0], dataset_ids=parents[1:], model_share_bps=shares[0],
                     dataset_shares_bps=shares[1:], params_cid=bytes(event.params_cid), output_cid=output,
@@ -469,7 +539,7 @@ def attester_address(key: Any) -> str:
 
 __all__ = [
     "AttestContracts", "AttestationSetup", "Acceptance", "JobStatus", "attest_options", "attester_address",
-    "attester_key", "challenge", "check_job", "claim", "deploy_attestations", "encode_zk_proof", "finalize",
-    "find_job", "job_hash_of_result", "job_status", "list_jobs", "resolve", "sign_for_chain", "submit_signed",
-    "submit_zk", "withdraw_bonds",
+    "attester_key", "challenge", "check_arbiter_timing", "check_job", "claim", "deploy_attestations",
+    "encode_zk_proof", "finalize", "find_job", "job_hash_of_result", "job_status", "list_jobs", "resolve",
+    "sign_for_chain", "submit_signed", "submit_zk", "withdraw_bonds", "zk_public_inputs",
 ]

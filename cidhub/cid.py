@@ -44,6 +44,8 @@ __all__ = [
     "multihash_code_of",
     "multihash_of",
     "describe_cid",
+    "ChainCid",
+    "parse_chain_cid",
 ]
 
 #: Multicodec codes used throughout cidhub (the on-chain registry stores these integers).
@@ -125,7 +127,7 @@ def make_cid(version: int, codec: int | str, digest: bytes, hash_code: int | str
         if version == 0:
             return CID("base58btc", 0, "dag-pb", (hash_code, digest))
         return CID("base32", version, codec, (hash_code, digest))
-    except (KeyError, ValueError) as exc:
+    except (KeyError, ValueError, ImportError) as exc:
         raise CidError(f"cannot build a CIDv{version}: {_reason(exc)}") from None
 
 
@@ -331,6 +333,10 @@ def _parse_binary(data: bytes, base: str, original: str | None = None) -> CID:
             f"unknown hash function 0x{hash_code:x} in CID {label}: not a multihash code "
             "(sha2-256 is 0x12)"
         ) from None
+    except (ValueError, ImportError) as exc:
+        # A multicodec that is not a hash function ("silverpine"), or a hash function whose
+        # implementation needs a package that is not installed (keccak-256 needs pycryptodome).
+        raise CidError(f"unsupported hash function 0x{hash_code:x} in CID {label}: {_reason(exc)}") from None
     length, pos = _read_varint(data, pos, "the digest length", label)
     digest = data[pos:]
     if len(digest) < length:
@@ -344,7 +350,10 @@ def _parse_binary(data: bytes, base: str, original: str | None = None) -> CID:
             f"{extra} unexpected trailing byte{'s' if extra != 1 else ''} after the {length}-byte "
             f"{hashfun.name} digest in CID {label}"
         )
-    max_size = hashfun.max_digest_size
+    try:
+        max_size = hashfun.max_digest_size
+    except ImportError as exc:  # the implementation is loaded lazily (keccak-256 needs pycryptodome)
+        raise CidError(f"unsupported hash function 0x{hash_code:x} in CID {label}: {_reason(exc)}") from None
     if max_size is not None and length > max_size:
         raise CidError(
             f"digest of {length} bytes in CID {label} is longer than {hashfun.name} can produce "
@@ -352,5 +361,125 @@ def _parse_binary(data: bytes, base: str, original: str | None = None) -> CID:
         )
     try:
         return CID(base, version, codec_code, (hash_code, digest))
-    except (KeyError, ValueError) as exc:  # pragma: no cover - the checks above should cover it
+    except (KeyError, ValueError, ImportError) as exc:  # pragma: no cover - the checks above should cover it
         raise CidError(f"invalid CID {label}: {_reason(exc)}") from None
+
+
+# --------------------------------------------------------------------------------------------
+# CIDs as the contracts take them
+
+
+#: The contracts' bounds (contracts/modules/cid.vy): binary CIDs up to 72 bytes, varints of at
+#: most three bytes (codes below 2**21), digests of 1 to 64 bytes.
+CHAIN_MAX_CID_BYTES: Final = 72
+CHAIN_MAX_CODE: Final = (1 << 21) - 1
+CHAIN_MAX_DIGEST_BYTES: Final = 64
+
+
+class ChainCid:
+    """A binary CID framed the way the contracts accept it, whatever its codes.
+
+    The contracts (``contracts/modules/cid.vy``) take any codec and any multihash code below
+    2**21; the multicodec table behind :func:`parse_cid` knows only the assigned ones (and
+    multiformats cannot even build a keccak-256 CID without pycryptodome). Anything read from
+    the chain (a claimed job, an accepted result) may carry such a CID, and cidhub must still
+    load, hash, print and compare it: this type does that from the bytes alone. It has no
+    codec or hash function *implementation*, so content behind it cannot be read or verified.
+
+    ``bytes(c)`` is the binary CID, ``str(c)`` its multibase text (base32 ``b...`` for v1,
+    base58btc for v0), the same strings ``CID`` prints for the CIDs it knows.
+    """
+
+    __slots__ = ("raw", "version", "codec", "hash_code", "digest", "multihash_start")
+
+    def __init__(self, raw: bytes, version: int, codec: int, hash_code: int, digest: bytes, multihash_start: int):
+        self.raw, self.version, self.codec, self.hash_code = raw, version, codec, hash_code
+        self.digest, self.multihash_start = digest, multihash_start
+
+    @property
+    def multihash(self) -> bytes:
+        """``varint(code) || varint(length) || digest``, the part of the CID the registry keys by."""
+        return self.raw[self.multihash_start:]
+
+    def __bytes__(self) -> bytes:
+        return self.raw
+
+    def __str__(self) -> str:
+        if self.version == 0:
+            return multibase.encode(self.raw, "base58btc")[1:]
+        return multibase.encode(self.raw, "base32")
+
+    def __repr__(self) -> str:
+        return f"ChainCid({str(self)!r}, codec=0x{self.codec:x}, hash=0x{self.hash_code:x})"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (ChainCid, CID)):
+            return bytes(self) == bytes(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.raw)
+
+
+def parse_chain_cid(value: CidLike | ChainCid) -> ChainCid:
+    """Parse a CID with the contracts' framing rules (``contracts/modules/cid.vy``): CIDv0 is
+    the 34-byte sha2-256 multihash; CIDv1 is ``0x01 || varint codec || varint hash code ||
+    varint length || digest`` with minimal varints of at most three bytes, a digest of 1 to 64
+    bytes and nothing after it, 72 bytes at most. Codes need not be in the multicodec table.
+    Text is any multibase the library decodes, or 46-character CIDv0 base58btc.
+
+    Raises:
+        CidError: the contracts would refuse it too ("cid: ..." reverts).
+    """
+    if isinstance(value, ChainCid):
+        return value
+    if isinstance(value, CID):
+        value = bytes(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if len(text) == _V0_TEXT_LENGTH and text.startswith("Qm"):
+            data = _decode_base(text, "base58btc", text)
+        else:
+            try:
+                data = bytes(multibase.decode(text))
+            except (KeyError, ValueError, binascii.Error, TypeError) as exc:
+                raise CidError(f"{text[:80]!r} is not a multibase CID: {_reason(exc)}") from None
+    elif isinstance(value, (bytes, bytearray, memoryview)):
+        data = bytes(value)
+    else:
+        raise CidError(f"cannot parse a CID from a {type(value).__name__}; expected str or bytes")
+    label = f"0x{data[:48].hex()}"
+    if len(data) > CHAIN_MAX_CID_BYTES:
+        raise CidError(f"CID {label}... is {len(data)} bytes; the contracts take at most {CHAIN_MAX_CID_BYTES}")
+    if len(data) == _V0_BINARY_LENGTH and data.startswith(_V0_MULTIHASH_PREFIX):
+        return ChainCid(data, 0, DAG_PB, SHA2_256, data[2:], 0)
+    if len(data) < 4 or data[0] != 1:
+        raise CidError(f"CID {label} is not a CIDv1 (0x01 ...) nor a 34-byte CIDv0 multihash")
+    pos = 1
+    fields = []
+    for what in ("codec", "hash function", "digest length"):
+        value_, pos = _read_chain_varint(data, pos, what, label)
+        fields.append(value_)
+    codec, hash_code, length = fields
+    if not 1 <= length <= CHAIN_MAX_DIGEST_BYTES:
+        raise CidError(f"CID {label} declares a {length}-byte digest; the contracts take 1 to {CHAIN_MAX_DIGEST_BYTES}")
+    if len(data) != pos + length:
+        raise CidError(f"CID {label} declares a {length}-byte digest but carries {len(data) - pos} bytes")
+    multihash_start = 1 + len(varint.encode(codec))
+    return ChainCid(data, 1, codec, hash_code, data[pos:], multihash_start)
+
+
+def _read_chain_varint(data: bytes, pos: int, what: str, label: str) -> tuple[int, int]:
+    """The contracts' varint: at most three bytes, minimal (no padding with 0x80 continuation bytes)."""
+    value = 0
+    for i in range(3):
+        if pos >= len(data):
+            raise CidError(f"CID {label} is truncated: {what} is missing")
+        byte = data[pos]
+        value |= (byte & 0x7F) << (7 * i)
+        pos += 1
+        if byte < 0x80:
+            if byte == 0 and i:
+                raise CidError(f"CID {label} has a non-minimal varint for the {what}")
+            return value, pos
+    raise CidError(f"CID {label} has a {what} varint longer than the contracts' three bytes (codes < 2**21)")

@@ -190,11 +190,16 @@ def deploy_suite(project: Any, deployer: Any, *, curator: str | None = None, reg
     deployer). ``hand_over=False`` leaves the deployer admin with the working roles it was given
     (the demo does the hand-over later with :func:`cidhub.governance.hand_over`).
     """
-    from cidhub.attest_chain import deploy_attestations
+    from cidhub.attest_chain import AttestationSetup, check_arbiter_timing, deploy_attestations
     from cidhub.governance import GovernanceConfig, deploy_dao
     from cidhub.governance import hand_over as hand_over_levers
 
-    dao = deploy_dao(project, deployer, governance or GovernanceConfig(), allocations, lever_holder=admin)
+    governance = governance or GovernanceConfig()
+    attestation = attestation or AttestationSetup()
+    # Before anything is sent: the suite's timelock (unless `admin` takes the levers) is the optimistic
+    # verifier's arbiter, and must be able to rule on a challenge before it expires.
+    check_arbiter_timing(attestation, governance, dao_arbitrates=admin is None)
+    dao = deploy_dao(project, deployer, governance, allocations, lever_holder=admin)
     registry = project.AssetRegistry.deploy(sender=deployer)
     market = project.Marketplace.deploy(registry, treasury or admin or dao.timelock.address, fee_bps, sender=deployer)
     contracts = {"HubTimelock": dao.timelock, "HubToken": dao.token, "HubGovernor": dao.governor,

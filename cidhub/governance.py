@@ -78,6 +78,17 @@ class GovernanceConfig:
     contributors: int = 4_000_000 * TOKEN_UNIT
 
 
+#: Time the DAO gets, on top of its own delays, to notice something it must decide in time (a
+#: challenged compute claim) and to put the decision to a vote.
+DAO_REACTION_TIME = 86_400
+
+
+def dao_decision_time(voting_delay: int, voting_period: int, timelock_delay: int) -> int:
+    """Seconds from a proposal to its earliest execution: voting delay + voting period + timelock delay
+    (queueing needs the vote over, execution the timelock's delay after queueing)."""
+    return voting_delay + voting_period + timelock_delay
+
+
 @dataclass
 class Dao:
     token: Any
@@ -249,6 +260,16 @@ def audit_roles(deployment: Deployment, contract_at: Any) -> RoleAudit:
     if timelock is not None:
         delay = timelock.get_minimum_delay()
         audit.wiring.append(WiringCheck("HubTimelock minimum delay", delay > 0, f"{delay:,} s ({_duration(delay)})"))
+    optimistic = contracts.get("OptimisticVerifier")
+    if optimistic is not None and governor is not None and timelock is not None \
+            and optimistic.hasRole(optimistic.ARBITER_ROLE(), addresses[DAO_CONTRACT]):
+        # The DAO arbitrates challenged compute claims: its rulings must fit in the resolution timeout.
+        needed = dao_decision_time(governor.voting_delay(), governor.voting_period(), delay) + DAO_REACTION_TIME
+        timeout = optimistic.resolution_timeout()
+        audit.wiring.append(WiringCheck(
+            "OptimisticVerifier: the DAO can rule on a challenge in time", timeout >= needed,
+            f"resolution timeout {timeout:,} s ({_duration(timeout)}); a DAO ruling needs {needed:,} s "
+            f"({_duration(needed)}: voting delay + period + timelock delay + {_duration(DAO_REACTION_TIME)} to propose)"))
     market = contracts.get("Marketplace")
     if market is not None:
         audit.wiring.append(_wiring("Marketplace.treasury() is HubTimelock", market.treasury(), addresses[DAO_CONTRACT]))

@@ -13,7 +13,7 @@ from typing import Iterable, Sequence
 
 from multiformats import CID
 
-from cidhub.cid import SHA2_256, cid_to_bytes, digest_of, make_cid, parse_cid
+from cidhub.cid import SHA2_256, ChainCid, cid_to_bytes, digest_of, make_cid, parse_cid
 from cidhub.errors import CidError, CidhubError
 
 MAX_PARENTS = 16
@@ -107,15 +107,21 @@ class AssetRecord:
         return make_cid(1, self.content_codec, digest)
 
 
-def asset_id_for(cid: CID | str | bytes) -> int:
-    """The asset id the registry gives a CID: the sha2-256 digest, else keccak256(multihash)."""
-    parsed = parse_cid(cid)
-    digest = digest_of(parsed)
-    if parsed.hashfun.code == SHA2_256 and len(digest) == 32:
+def asset_id_for(cid: CID | ChainCid | str | bytes) -> int:
+    """The asset id the registry gives a CID: the sha2-256 digest, else keccak256(multihash).
+
+    A :class:`~cidhub.cid.ChainCid` (codes outside the multicodec table, as the contracts allow)
+    gets its id the same way, from its bytes."""
+    if isinstance(cid, ChainCid):
+        code, digest, multihash_bytes = cid.hash_code, cid.digest, cid.multihash
+    else:
+        parsed = parse_cid(cid)
+        code, digest, multihash_bytes = parsed.hashfun.code, digest_of(parsed), bytes(parsed.digest)
+    if code == SHA2_256 and len(digest) == 32:
         return int.from_bytes(digest, "big")
     from eth_utils import keccak
 
-    return int.from_bytes(keccak(bytes(parsed.digest)), "big")
+    return int.from_bytes(keccak(multihash_bytes), "big")
 
 
 @dataclass

@@ -60,9 +60,12 @@
                  (VERIFIER_MANAGER, DEFAULT_ADMIN) are meant for the DAO's
                  timelock. Output squatting: a claimed output is public for
                  the whole challenge window, so the optimistic verifier
-                 reserves it in the registry (`reserve_output`) when it takes
-                 the claim; only a registrar (this hub) can then register it.
-                 A CID seen in the mempool (a signed submission) can still be
+                 reserves it (`reserve_output`) for the claim's job hash when
+                 it takes the claim: in the registry only a registrar (this
+                 hub) can then register it, and this hub accepts it only for
+                 that job hash (so a copy of the claimed job with another
+                 owner, vouched for by any other verifier, is refused). A CID
+                 seen in the mempool (a signed submission) can still be
                  registered first by someone else; the job then fails with
                  "attest: output already registered".
 """
@@ -149,6 +152,8 @@ event VerifierApprovalChanged:
 
 registry: public(immutable(IAssetRegistry))
 verifier_approved: public(HashMap[address, bool])
+# output id -> the job hash whose pending claim reserved it (empty: not reserved here)
+reserved_for: public(HashMap[uint256, bytes32])
 
 
 @deploy
@@ -215,9 +220,16 @@ def submit(job: IComputeAttestations.Job, proof: Bytes[MAX_PROOF_BYTES]) -> uint
     assert self.verifier_approved[job.verifier], "attest: verifier not approved"
     params_key: uint256 = self._check_terms(job)
     result_id: uint256 = self._register(job)
+    job_hash: bytes32 = self._job_hash(job)
+    # A reserved output belongs to the job of the claim that reserved it: the
+    # hub may register a reserved id, so it is the hub that refuses the rest.
+    holder: bytes32 = self.reserved_for[result_id]
+    if holder != empty(bytes32):
+        assert holder == job_hash, "attest: output reserved by a pending claim"
+        self.reserved_for[result_id] = empty(bytes32)
     self._check_inputs(job.model_id, job.dataset_ids)
     ref: IComputeVerifier.JobRef = IComputeVerifier.JobRef(
-        job_hash=self._job_hash(job),
+        job_hash=job_hash,
         model_id=job.model_id,
         dataset_ids=job.dataset_ids,
         params_key=params_key,
@@ -249,9 +261,12 @@ def _check(job: IComputeAttestations.Job) -> IComputeVerifier.JobRef:
     params_key: uint256 = self._check_terms(job)
     output_id: uint256 = self._output_id(job.output_cid)
     assert not self._exists(output_id), "attest: output already registered"
+    job_hash: bytes32 = self._job_hash(job)
+    holder: bytes32 = self.reserved_for[output_id]
+    assert holder == empty(bytes32) or holder == job_hash, "attest: output reserved by a pending claim"
     self._check_inputs(job.model_id, job.dataset_ids)
     return IComputeVerifier.JobRef(
-        job_hash=self._job_hash(job),
+        job_hash=job_hash,
         model_id=job.model_id,
         dataset_ids=job.dataset_ids,
         params_key=params_key,
@@ -407,31 +422,42 @@ def _exists(asset_id: uint256) -> bool:
 
 
 @external
-def reserve_output(output_id: uint256):
+def reserve_output(output_id: uint256, job_hash: bytes32):
     """
-    @notice Reserves a claimed job's output in the registry, so that only an
-            acceptance through this hub can register it.
+    @notice Reserves a claimed job's output for that job: until the
+            reservation ends, only an acceptance of the job with this hash
+            (through the verifier the job names) can register the output,
+            and nobody can register it in the registry directly.
     @dev Approved verifiers only: the optimistic verifier calls it when it
          takes a claim (after `check_job`, so the output is not registered).
+         The job hash commits to the job's verifier, owner, shares and every
+         other term, so a copy of the claimed job with one field changed,
+         vouched for by another verifier, is refused.
     @param output_id The output's asset id (JobRef.output_id).
+    @param job_hash The claimed job's hash (JobRef.job_hash).
     """
     assert self.verifier_approved[msg.sender], "attest: caller is not an approved verifier"
-    assert not staticcall registry.is_reserved(output_id), "attest: output reserved by a pending claim"
+    assert self.reserved_for[output_id] == empty(bytes32) and not staticcall registry.is_reserved(output_id), \
+        "attest: output reserved by a pending claim"
+    # No event of its own: the registry logs AssetReserved, and the claim's
+    # Claimed event of the same transaction names the job.
+    self.reserved_for[output_id] = job_hash
     extcall registry.reserve(output_id)
 
 
 @external
 def release_output(output_id: uint256):
     """
-    @notice Ends the reservation of an output whose claim was rejected; does
-            nothing if the output is no longer reserved (it was registered
-            through another verifier meanwhile).
+    @notice Ends the reservation of an output whose claim was rejected, so
+            that anyone may register it again.
     @dev Approved verifiers, and VERIFIER_MANAGER_ROLE (the DAO), which can
-         release what a verifier it no longer approves left reserved.
+         release what a verifier it no longer approves left reserved. Does
+         nothing in the registry if the id is no longer reserved there.
     @param output_id The output's asset id.
     """
     assert self.verifier_approved[msg.sender] or access_control.hasRole[VERIFIER_MANAGER_ROLE][msg.sender], \
         "attest: caller may not release outputs"
+    self.reserved_for[output_id] = empty(bytes32)
     if staticcall registry.is_reserved(output_id):
         extcall registry.release(output_id)
 

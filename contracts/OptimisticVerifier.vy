@@ -16,10 +16,16 @@
        CHALLENGED --expire (arbiter silent)-->         REJECTED   each bond back to its owner
      After a challenge, `deadline` is the arbiter's deadline. A job hash is
      claimed at most once; a rejected job stays rejected.
-     Outputs: a claim reserves its output in the AssetRegistry through the
-     hub, so nobody can register the (now public) output CID during the
-     window and block the job; a rejected claim releases it. Two open claims
-     cannot name the same output.
+     Outputs: a claim reserves its output for its job hash through the hub,
+     so nobody can register the (now public) output CID during the window,
+     directly or through another job (a copy with another owner, vouched for
+     by any verifier); a rejected claim releases it. Two open claims cannot
+     name the same output.
+     Arbiter timing: the arbiter must be able to rule within
+     `resolution_timeout` of a challenge. When the arbiter is the DAO's
+     timelock, that is the governor's voting delay + voting period + the
+     timelock delay, plus time to notice the challenge and propose: the
+     deploy refuses a timeout shorter than that (cidhub.attest_chain).
      Bonds are conserved and paid by pull: settling credits `owed`, and
      `withdraw` sends it. At all times
        self.balance == total_bonded + total_owed
@@ -204,8 +210,8 @@ def claim(job: IComputeAttestations.Job) -> bytes32:
     self._claim_output[ref.job_hash] = ref.output_id
     self.total_bonded += bond
     log Claimed(job_hash=ref.job_hash, claimant=msg.sender, bond=bond, deadline=deadline, job=job)
-    # The output is public from now on: hold it for the hub until the claim settles.
-    extcall hub.reserve_output(ref.output_id)
+    # The output is public from now on: hold it for this job until the claim settles.
+    extcall hub.reserve_output(ref.output_id, ref.job_hash)
     return ref.job_hash
 
 
@@ -326,10 +332,13 @@ def verify(ref: IComputeVerifier.JobRef, proof: Bytes[MAX_PROOF_BYTES]) -> bool:
     """
     @notice True if the job's claim was finalized or upheld; reverts with the
             claim's state otherwise.
+    @dev Answers its own hub only: another hub that approved this verifier
+         would otherwise register the same claim's result a second time.
     @param ref The job.
     @param proof Unused (the evidence is the claim's history); send b"".
     @return bool True.
     """
+    assert msg.sender == hub.address, "attest: caller is not the hub"
     word: uint256 = self._claim_a[ref.job_hash]
     status: uint8 = self._status(word)
     assert status != UNCLAIMED, "attest: no such claim"

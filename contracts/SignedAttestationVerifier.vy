@@ -16,9 +16,13 @@
      ‖ r (32) ‖ s (32) ‖ v (1), built by cidhub.attest.pack_signed_proof.
      Naming the attester lets a revoked or unknown key be told apart from a
      signature that does not match (a wrong key, a wrong domain, another job).
-     Replays: a job hash commits to its output CID and ComputeAttestations
-     accepts each output CID once, so an attestation is good for exactly one
-     acceptance; no nonce is stored, and verification stays a view.
+     Replays: a job hash commits to every term of the job (its output CID,
+     owner, shares, licence, royalty, metadata, consumer and this verifier),
+     the domain to this chain and this contract, and `verify` answers only
+     the hub this verifier was deployed for; that hub accepts each output CID
+     once, so an attestation is good for exactly one acceptance of exactly
+     that job in exactly one hub. No nonce is stored, and verification stays
+     a view. A key the DAO revokes takes its unsubmitted attestations with it.
      Signatures: snekmate's ecdsa, with `s` in the lower half of the curve
      order and v in {27, 28} checked first, so a malleated or EIP-2098 form
      of a signature is rejected with an "attest:" reason.
@@ -42,6 +46,8 @@ from snekmate.utils import ecdsa
 
 from .interfaces import IComputeVerifier
 implements: IComputeVerifier
+
+from .interfaces import IComputeAttestations
 
 exports: (
     eip712.eip712Domain,
@@ -88,17 +94,20 @@ event AttesterRevoked:
     manager: indexed(address)
 
 
+hub: public(immutable(IComputeAttestations))
 attester_status: public(HashMap[address, uint8])
 
 
 @deploy
-def __init__():
+def __init__(hub_: IComputeAttestations):
     """
+    @param hub_ The ComputeAttestations this verifier answers (and no other).
     @dev The deployer receives DEFAULT_ADMIN_ROLE only; the deploy script
          grants ATTESTER_MANAGER_ROLE and hands the admin role to the DAO.
     """
     access_control.__init__()
     eip712.__init__(DOMAIN_NAME, DOMAIN_VERSION)
+    hub = hub_
 
 
 @external
@@ -107,10 +116,13 @@ def verify(ref: IComputeVerifier.JobRef, proof: Bytes[MAX_PROOF_BYTES]) -> bool:
     """
     @notice True if `proof` is an unexpired attestation of `ref.job_hash` by
             an active attester key; reverts with the reason otherwise.
-    @param ref The job (only its hash is signed).
+    @dev Answers its own hub only: another hub that approved this verifier
+         could otherwise accept the same attestation a second time.
+    @param ref The job (only its hash is signed; it commits to the rest).
     @param proof attester ‖ expiresAt (uint64) ‖ r ‖ s ‖ v, 93 bytes.
     @return bool True.
     """
+    assert msg.sender == hub.address, "attest: caller is not the hub"
     assert len(proof) == PROOF_LENGTH, "attest: bad proof length"
     attester: address = convert(convert(slice(proof, 0, 20), bytes20), address)
     expires_at: uint256 = convert(slice(proof, 20, 8), uint256)

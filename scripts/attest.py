@@ -4,10 +4,11 @@
     ape run attest submit JOB --account A [--attester TEST::N]     signed: re-run, sign, submit
                                                                     optimistic: claim with the bond
                                                                     zk: --proof proof.json (zkProof, instances)
-    ape run attest challenge JOB --account A                        only if the claim does not reproduce (or --force)
+    ape run attest challenge JOB --account A                        only if the claim does not hold (or --force)
     ape run attest finalize JOB --account A                         after the window: bond back, result registered
     ape run attest resolve JOB --upheld|--rejected --account A      the arbiter's ruling
     ape run attest withdraw --account A                             bonds and winnings
+    ape run attest zk-inputs JOB                                    the public inputs a zk proof of JOB must start with
     ape run attest verify JOB                                       re-run from the CIDs: does the claim hold?
     ape run attest status [JOB]                                     one job, or every job on the chain
 
@@ -24,7 +25,7 @@ from ape.cli import ConnectedProviderCommand, account_option
 from cidhub.attest import AttestError, Job, ScoreParams, build_job, job_document, load_job_document, reproduce, run_job
 from cidhub.attest_chain import (AttestContracts, attester_key, challenge, claim, find_job, finalize,
                                  job_hash_of_result, job_status, list_jobs, resolve, sign_for_chain, submit_signed,
-                                 submit_zk, withdraw_bonds)
+                                 submit_zk, withdraw_bonds, zk_public_inputs)
 from cidhub.compute import ComputeError
 from cidhub.errors import CidhubError
 from cidhub.output import machine_output, print_json, print_table, short_hex
@@ -170,6 +171,31 @@ def submit(job_ref, account, attester, valid_for, proof_file, data_dir, as_json)
     _show("submitted", result, as_json)
 
 
+@cli.command(cls=ConnectedProviderCommand, name="zk-inputs")
+@click.argument("job_ref", metavar="JOB")
+@_json_option
+def zk_inputs_cmd(job_ref, as_json):
+    """The public inputs a zk proof of JOB must start with on this chain (hand them to the prover).
+
+    The first two bind the proof to the whole job (owner, shares, licence, royalty, metadata, consumer...),
+    this chain and this adapter; then the model, each dataset, the params and the output, as 128-bit limbs.
+    """
+    machine_output(as_json)
+    try:
+        contracts = AttestContracts.load()
+        job = _load(job_ref, contracts)
+        values = zk_public_inputs(contracts, job)
+    except CidhubError as exc:
+        _fail(exc)
+    names = ["binding", "model", *[f"dataset {i}" for i in range(len(job.dataset_ids))], "params", "output"]
+    labels = [f"{name} {half}" for name in names for half in ("hi", "lo")]
+    if as_json:
+        print_json({"job_hash": job.job_hash, "instances": [str(v) for v in values], "labels": labels})
+        return
+    print_table(f"public inputs of job {short_hex(job.job_hash)}", ["#", "input", "value"],
+                [[i, label, str(v)] for i, (label, v) in enumerate(zip(labels, values))])
+
+
 @cli.command(cls=ConnectedProviderCommand, name="challenge")
 @click.argument("job_ref", metavar="JOB")
 @account_option()
@@ -177,7 +203,12 @@ def submit(job_ref, account, attester, valid_for, proof_file, data_dir, as_json)
 @_data_dir_option
 @_json_option
 def challenge_cmd(job_ref, account, force, data_dir, as_json):
-    """Challenge an optimistic claim, after re-running it: only a claim that does not hold."""
+    """Challenge an optimistic claim, after re-running it: only a claim that does not hold.
+
+    That includes a claim no run can reproduce (an input that is not a file cidhub can read, such as a
+    params CID with a codec outside the multicodec table): its output cannot be right. A claim that
+    cannot be checked *here* (content missing from the local store) needs --force.
+    """
     machine_output(as_json)
     try:
         contracts = AttestContracts.load()

@@ -42,7 +42,7 @@ def cli(output):
     registry.grantRole(registry.REGISTRAR_ROLE(), hub, sender=deployer)
     registry.grantRole(registry.REGISTRAR_ROLE(), deployer, sender=deployer)
     hub.grantRole(hub.VERIFIER_MANAGER_ROLE(), deployer, sender=deployer)
-    signed = project.SignedAttestationVerifier.deploy(sender=deployer)
+    signed = project.SignedAttestationVerifier.deploy(hub, sender=deployer)
     signed.grantRole(signed.ATTESTER_MANAGER_ROLE(), deployer, sender=deployer)
     signed.add_attester(attester.address, sender=deployer)
     optimistic = project.OptimisticVerifier.deploy(hub, BOND, WINDOW, 86_400, sender=deployer)
@@ -96,7 +96,7 @@ def cli(output):
     gas["optimistic_withdraw"] = optimistic.withdraw(sender=operator).gas_used
 
     proved = job(zk, model_id=zk_model)
-    values = zk_instances(proved)
+    values = zk_instances(proved, chain.chain_id)
     from eth_abi import encode as abi_encode
     from eth_utils import keccak
 

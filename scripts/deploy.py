@@ -9,6 +9,7 @@ from ape.cli import ConnectedProviderCommand, account_option
 
 from cidhub.attest_chain import attest_options
 from cidhub.deploy import deploy_suite, write_deployment
+from cidhub.errors import CidhubError
 from cidhub.governance import dao_options
 from cidhub.output import machine_output, print_json, print_table
 
@@ -29,12 +30,15 @@ from cidhub.output import machine_output, print_json, print_table
 def cli(ecosystem, network, account, curator, registrar, admin, treasury, fee_bps, fee_manager, token_manager,
         as_json, governance, allocations, attestation):
     machine_output(as_json)
-    deployment = deploy_suite(
-        project, account, curator=curator, registrar=registrar, admin=admin,
-        treasury=treasury, fee_bps=fee_bps, fee_manager=fee_manager,
-        token_manager=token_manager, ecosystem=ecosystem.name, network=network.name, chain_id=chain.chain_id,
-        governance=governance, allocations=allocations, attestation=attestation,
-    )
+    try:
+        deployment = deploy_suite(
+            project, account, curator=curator, registrar=registrar, admin=admin,
+            treasury=treasury, fee_bps=fee_bps, fee_manager=fee_manager,
+            token_manager=token_manager, ecosystem=ecosystem.name, network=network.name, chain_id=chain.chain_id,
+            governance=governance, allocations=allocations, attestation=attestation,
+        )
+    except CidhubError as exc:  # e.g. settings refused before anything is sent
+        raise click.ClickException(str(exc)) from None
     path = write_deployment(deployment)
     if as_json:
         print_json(deployment.to_json())

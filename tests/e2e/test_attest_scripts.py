@@ -13,16 +13,17 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from e2e_helpers import json_of
+from e2e_helpers import json_of, nonce_of
 
 from cidhub.attest import Job, job_document, load_job_document
-from cidhub.cid import make_cid
+from cidhub.cid import make_cid, parse_chain_cid
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 # Anvil's (and Ape's test) accounts from the default mnemonic.
 ATTESTER = "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720"  # TEST::9
 ARBITER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"  # TEST::1
 REQUESTER = "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc"  # TEST::5
+DEPLOYER = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"  # TEST::0
 WINDOW = 3_600
 
 
@@ -129,3 +130,49 @@ def test_signed_submit__output_not_reproducible__refused_before_sending(workdir,
     missing = ape_run("attest", "run", "--model", "0x" + "cd" * 32, "--data", dataset["cid"], "--owner", REQUESTER,
                       check=False)
     assert missing.returncode != 0 and "is not registered" in missing.stderr
+
+
+def test_deploy__resolution_timeout_the_dao_cannot_meet__refused_before_sending(anvil, ape_run):
+    # Default governance: a DAO ruling takes 8 days (+ a day to propose); 7 days is the old default.
+    nonce = nonce_of(anvil, DEPLOYER)
+
+    proc = ape_run("deploy", "--account", "TEST::0", "--resolution-timeout", str(7 * 86_400), check=False)
+
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert "the DAO could not rule on a challenged compute claim in time" in proc.stderr
+    assert "Raise --resolution-timeout to at least 777600" in proc.stderr
+    assert nonce_of(anvil, DEPLOYER) == nonce  # nothing was sent
+
+
+@pytest.mark.slow  # 7 `ape run`s
+def test_claims_with_exotic_cids__loaded_from_the_chain_and_challenged(workdir, ape_run, assets):
+    # The contracts take any codec / multihash code below 2**21. Claims whose params CID has a codec
+    # outside the multicodec table, or keccak-256 (which multiformats cannot even load here), are
+    # read back from their Claimed events, found not to hold (no run can read such params), and
+    # challenged without --force.
+    dataset, model = assets
+    json_of(ape_run("attest", "run", "--model", model["asset_id"], "--data", dataset["asset_id"], "--owner", REQUESTER,
+                    "--verifier", "optimistic", "--model-share", "2500", "--out", "jobs/exotic-base.json", "--json"))
+    job, _ = load_job_document(json.loads((workdir / "jobs/exotic-base.json").read_text()))
+    exotic = {
+        "codec": (b"\x01\xff\xff\x7f\x12\x20" + b"\x31" * 32, b"\x91"),
+        "multihash": (b"\x01\x55\x1b\x20" + b"\x32" * 32, b"\x92"),
+    }
+    hashes = {}
+    for name, (params, seed) in exotic.items():
+        odd = Job.from_json({**job.to_json(), "params_cid": str(parse_chain_cid(params)),
+                             "output_cid": str(make_cid(1, "raw", seed * 32))})
+        (workdir / f"jobs/exotic-{name}.json").write_text(json.dumps(job_document(odd, verifier_kind="optimistic")))
+        claimed = json_of(ape_run("attest", "submit", f"jobs/exotic-{name}.json", "--account", "TEST::7", "--json"))
+        assert claimed["job_hash"] == odd.job_hash
+        hashes[name] = odd.job_hash
+
+    verdict = ape_run("attest", "verify", hashes["codec"], "--json", check=False)  # loaded from the chain
+    assert verdict.returncode == 3, verdict.stderr
+    assert json_of(verdict)["holds"] is False and "cannot be reproduced by anyone" in json_of(verdict)["reason"]
+    for name, job_hash in hashes.items():
+        challenged = ape_run("attest", "challenge", job_hash, "--account", "TEST::6", "--json", check=False)
+        assert challenged.returncode == 0 and "Traceback" not in challenged.stderr, (name, challenged.stderr)
+        assert json_of(challenged)["job_hash"] == job_hash
+    rows = {r["job_hash"]: r for r in json_of(ape_run("attest", "status", "--json"))}
+    assert all(rows[h]["claim_status"] == "challenged" for h in hashes.values())

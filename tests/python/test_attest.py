@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from eth_abi import encode as abi_encode
 from eth_account import Account
+from eth_utils import keccak
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cidhub.attest import (AttestError, Job, JOB_TYPEHASH, build_job, encode_zk_proof, job_document, job_hash_eip712,
                            limbs, load_job_document, pack_signed_proof, read_content, reproduce, run_job, sign_attestation, sign_job,
-                           unpack_signed_proof, zk_instances)
+                           unpack_signed_proof, zk_instances, zk_job_binding)
 from cidhub.cid import make_cid
 from cidhub.compute import ComputeError, ScoreParams, score
 from cidhub.registry import asset_id_for
@@ -220,13 +223,28 @@ def test_sign_job__recoverable_low_s():
 def test_zk_instances__limbs_in_documented_order():
     job = _job(dataset_ids=[7, 2**200 + 9], dataset_shares_bps=[100, 100])
 
-    values = zk_instances(job, extra=[42])
+    values = zk_instances(job, 31_337, extra=[42])
 
-    keys = [5, 7, 2**200 + 9, job.params_key, job.output_id]
+    binding = keccak(abi_encode(["bytes32", "uint256", "address", "bytes32"], [
+        keccak(text="ZkJobBinding(uint256 chainId,address adapter,bytes32 jobHash)"), 31_337, job.verifier,
+        job.struct_hash()]))
+    assert zk_job_binding(job, 31_337) == binding
+    keys = [int.from_bytes(binding, "big"), 5, 7, 2**200 + 9, job.params_key, job.output_id]
     assert values == [x for k in keys for x in (k >> 128, k & (2**128 - 1))] + [42]
     assert all(v < 2**128 for v in values)
     assert limbs(2**255) == (2**127, 0)
     assert encode_zk_proof(b"\x01", [1, 2])[:32] == (64).to_bytes(32, "big")
+
+
+@pytest.mark.parametrize("change", [
+    {"owner": "0x" + "5e" * 20}, {"model_share_bps": 100}, {"dataset_shares_bps": (100,)}, {"licence_id": 9},
+    {"royalty_bps": 250}, {"consumer": "0x" + "c0" * 20}, {"verifier": "0x" + "ad" * 20},
+])
+def test_zk_job_binding__any_term_changed__other_binding(change):
+    job = _job()
+
+    assert zk_job_binding(replace(job, **change), 1) != zk_job_binding(job, 1)
+    assert zk_job_binding(job, 2) != zk_job_binding(job, 1)
 
 
 # ---------------------------------------------------------------------------- running and checking jobs
@@ -298,3 +316,124 @@ def test_sign_attestation__reproducible__signed(store, inputs):
     attestation = sign_attestation(job, KEY, store, ids.__getitem__, expires_at=10**10, chain_id=1)
 
     assert attestation.attester == Account.from_key(KEY).address and len(attestation.proof) == 93
+
+
+# ---------------------------------------------------------------------------- CIDs the contracts take, whatever their codes
+
+
+def _v1(codec: int, hash_code: int, digest: bytes) -> bytes:
+    from multiformats import varint
+
+    return b"\x01" + varint.encode(codec) + varint.encode(hash_code) + varint.encode(len(digest)) + digest
+
+
+# codes outside the multicodec table, codes that are not hash functions, and keccak-256, whose
+# multiformats implementation needs a package that is not installed: the contracts take them all
+EXOTIC = {
+    "codec 0x1fffff": _v1(0x1F_FFFF, 0x12, b"\x11" * 32),
+    "codec 0x300000 (unassigned)": _v1(0x30_0000 & 0x1F_FFFF, 0x12, b"\x12" * 32),
+    "hash 0x1b (keccak-256)": _v1(0x55, 0x1B, b"\x13" * 32),
+    "hash 0x3f42 (not a hash)": _v1(0x55, 0x3F42, b"\x14" * 32),
+    "hash 0x1ffffe, 20-byte digest": _v1(0x70, 0x1F_FFFE, b"\x15" * 20),
+    "codec 0x12 (a hash code)": _v1(0x12, 0x12, b"\x16" * 32),
+}
+
+
+@pytest.mark.parametrize("raw", EXOTIC.values(), ids=EXOTIC.keys())
+def test_parse_cid__codes_outside_the_table__cid_error_only(raw):
+    from cidhub.cid import CidError, cid_from_bytes, parse_cid
+
+    with pytest.raises(CidError):
+        cid_from_bytes(raw)
+    with pytest.raises(CidError):
+        parse_cid("b" + __import__("base64").b32encode(raw).decode().lower().rstrip("="))
+
+
+@pytest.mark.parametrize("raw", EXOTIC.values(), ids=EXOTIC.keys())
+def test_job__exotic_cids_from_the_chain__load_hash_and_roundtrip(raw):
+    from cidhub.attest import chain_cid
+    from cidhub.cid import ChainCid
+
+    job = Job.from_chain((5, [7], 2_000, [1_000], raw, raw, bytes(_cid(b"card")), 0, 0, OWNER, VERIFIER,
+                          "0x" + "00" * 20))
+
+    assert isinstance(job.params_cid, ChainCid) and bytes(job.params_cid) == raw
+    assert job.as_args()[4] == raw and job.as_args()[5] == raw
+    assert job.struct_hash() == job_hash_eip712(job)
+    again, _ = load_job_document(json.loads(json.dumps(job_document(job, verifier_kind="optimistic"))))
+    assert again == job and again.job_hash == job.job_hash
+    assert chain_cid(str(job.params_cid)) == job.params_cid
+    multihash = raw[1 + len(__import__("multiformats").varint.encode(job.params_cid.codec)):]
+    sha256_word = job.params_cid.hash_code == 0x12 and len(job.params_cid.digest) == 32
+    assert job.params_key == (int.from_bytes(job.params_cid.digest, "big") if sha256_word
+                              else int.from_bytes(keccak(multihash), "big"))
+
+
+@pytest.mark.parametrize("raw", [
+    b"\x01\x55\x12\x00",  # zero-length digest
+    b"\x01\x55\x12\x21" + b"\x01" * 32,  # shorter than declared
+    b"\x01\x80\x01\x12\x20" + b"\x01" * 32,  # non-minimal codec varint (0x80 0x01 is 128: fine) ...
+    b"\x01\xd5\x80\x00\x12\x20" + b"\x01" * 32,  # ... but 0xd5 0x80 0x00 pads 0x55
+    b"\x01\xff\xff\xff\x01\x12\x20" + b"\x01" * 32,  # a four-byte varint
+    b"\x02\x55\x12\x20" + b"\x01" * 32,  # version 2
+    _v1(0x55, 0x13, b"\x01" * 65),  # digest over 64 bytes
+])
+def test_parse_chain_cid__what_the_contracts_refuse__refused(raw):
+    from cidhub.cid import CidError, parse_chain_cid
+
+    if raw.startswith(b"\x01\x80\x01"):
+        assert parse_chain_cid(raw).codec == 128
+        return
+    with pytest.raises(CidError):
+        parse_chain_cid(raw)
+
+
+def test_reproduce__exotic_params_cid__nobody_can_reproduce_so_it_does_not_hold(store, inputs):
+    model_id, data_id, ids = inputs
+    run = run_job(store, ids[model_id], [ids[data_id]])
+    for raw in EXOTIC.values():
+        job = Job.from_chain((model_id, [data_id], 2_000, [1_000], raw, bytes(run.output_cid), bytes(_cid(b"card")),
+                              0, 0, OWNER, VERIFIER, "0x" + "00" * 20))
+
+        verdict = reproduce(job, store, ids.__getitem__)
+
+        assert verdict.holds is False, verdict.reason
+        assert "cannot be reproduced by anyone" in verdict.reason and verdict.inputs["params"] == str(job.params_cid)
+        with pytest.raises(AttestError, match="refusing to sign"):
+            sign_attestation(job, KEY, store, ids.__getitem__, expires_at=10**10, chain_id=1)
+
+
+def test_reproduce__exotic_model_cid_in_the_registry__does_not_hold(store, inputs):
+    from cidhub.attest import chain_cid
+
+    model_id, data_id, ids = inputs
+    run = run_job(store, ids[model_id], [ids[data_id]])
+    odd = {**ids, model_id: chain_cid(EXOTIC["codec 0x1fffff"])}
+    job = _job(model_id=model_id, dataset_ids=[data_id], params_cid=run.params_cid, output_cid=run.output_cid)
+
+    verdict = reproduce(job, store, odd.__getitem__)
+
+    assert verdict.holds is False and "the model CID" in verdict.reason
+
+
+def test_reproduce__params_not_a_file__does_not_hold(store, inputs):
+    model_id, data_id, ids = inputs
+    run = run_job(store, ids[model_id], [ids[data_id]])
+    cbor = make_cid(1, "dag-cbor", hashlib.sha256(b"params").digest())
+    job = _job(model_id=model_id, dataset_ids=[data_id], params_cid=cbor, output_cid=run.output_cid)
+
+    verdict = reproduce(job, store, ids.__getitem__)
+
+    assert verdict.holds is False and "not a file" in verdict.reason
+
+
+def test_reproduce__inputs_the_job_cannot_run_on__does_not_hold(store, inputs):
+    from cidhub.attest import _add
+
+    model_id, data_id, ids = inputs
+    bad_params = _add(store, b'{"format":"something else"}\n', "bad params")
+    job = _job(model_id=model_id, dataset_ids=[data_id], params_cid=bad_params, output_cid=_cid(b"anything"))
+
+    verdict = reproduce(job, store, ids.__getitem__)
+
+    assert verdict.holds is False and "cannot run on its inputs" in verdict.reason

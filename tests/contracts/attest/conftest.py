@@ -14,11 +14,11 @@ import os
 import pytest
 from eth_account import Account
 
-from cidhub.attest import Job, encode_zk_proof, sign_job, zk_instances
+from cidhub.attest import Job, sign_job
 from cidhub.cid import cid_to_bytes
 from cidhub.registry import Kind
 
-from .helpers import BOND, TIMEOUT, WINDOW, fresh_cid, zk_test_proof
+from .helpers import BOND, TIMEOUT, WINDOW, fresh_cid
 
 ATTESTER_KEY = "0x" + "a7" * 32
 OTHER_KEY = "0x" + "b8" * 32
@@ -69,7 +69,7 @@ def hub(project, registry, deployer, dao):
 
 @pytest.fixture(scope="module")
 def signed(project, hub, deployer, dao, attester_key):
-    contract = project.SignedAttestationVerifier.deploy(sender=deployer)
+    contract = project.SignedAttestationVerifier.deploy(hub, sender=deployer)
     contract.grantRole(contract.ATTESTER_MANAGER_ROLE(), dao, sender=deployer)
     contract.add_attester(attester_key.address, sender=dao)
     hub.set_verifier(contract, True, sender=dao)
@@ -100,6 +100,18 @@ def zk_circuit(project, deployer):
 
 
 @pytest.fixture(scope="module")
+def second_hub(project, registry, deployer, signed, optimistic, zk_adapter):
+    """Another hub on the same registry that approved the suite's three verifiers (someone else's
+    deployment, or a hub the DAO replaced): it must not be able to use their evidence."""
+    contract = project.ComputeAttestations.deploy(registry, sender=deployer)
+    registry.grantRole(registry.REGISTRAR_ROLE(), contract, sender=deployer)
+    contract.grantRole(contract.VERIFIER_MANAGER_ROLE(), deployer, sender=deployer)
+    for verifier in (signed, optimistic, zk_adapter):
+        contract.set_verifier(verifier, True, sender=deployer)
+    return contract
+
+
+@pytest.fixture(scope="module")
 def consumer(project, deployer):
     return project.AttConsumer.deploy(sender=deployer)
 
@@ -121,7 +133,7 @@ def dataset(registry, other):
 
 @pytest.fixture(scope="module", autouse=True)
 def _set_up_before_isolation(hub, signed, optimistic, zk_adapter, zk_circuit, consumer, model, dataset, deployer, dao,
-                             curator, creator, buyer, registrar, attacker, other, zk_model):
+                             curator, creator, buyer, registrar, attacker, other, zk_model, second_hub):
     """Deploy everything module-scoped before Ape's per-test snapshot (see the registry suite)."""
 
 
@@ -185,12 +197,4 @@ def submit_signed(hub, sign, attacker):
     return _submit
 
 
-@pytest.fixture
-def zk_proof():
-    """Factory: the adapter's proof for `job` (instances committing to it, a valid test proof)."""
 
-    def _zk_proof(job: Job, instances=None, proof=None) -> bytes:
-        values = zk_instances(job, extra=[7]) if instances is None else instances
-        return encode_zk_proof(zk_test_proof(values) if proof is None else proof, values)
-
-    return _zk_proof

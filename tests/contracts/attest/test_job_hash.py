@@ -56,3 +56,24 @@ def test_job_hash__dataset_order_counts(hub, make_job, new_asset):
     other = make_job(**{**one.__dict__, "dataset_ids": (b, a)})
 
     assert bytes(hub.job_hash(one.as_args())) != bytes(hub.job_hash(other.as_args()))
+
+
+def test_job__codes_outside_the_multicodec_table__contract_and_tooling_agree(hub, optimistic, make_job, creator):
+    # The contracts take any codec / multihash code below 2**21; cidhub loads such a job from the
+    # chain and gets the same hash, params key and output id as the hub.
+    from cidhub.attest import Job
+
+    params = b"\x01\xff\xff\x7f\x12\x20" + b"\x21" * 32  # codec 0x1fffff, sha2-256
+    output = b"\x01\x55\x1b\x20" + b"\x22" * 32  # raw, keccak-256
+    template = make_job(verifier=optimistic.address)
+    args = list(template.as_args())
+    args[4], args[5] = params, output
+    job = Job.from_chain(tuple(args))
+
+    ref = hub.check_job(job.as_args())
+
+    assert bytes(ref.job_hash) == job.struct_hash() == job_hash_eip712(job)
+    assert (ref.params_key, ref.output_id) == (job.params_key, job.output_id)
+    tx = optimistic.claim(job.as_args(), value=optimistic.bond(), sender=creator)
+    (event,) = tx.decode_logs(optimistic.Claimed)
+    assert Job.from_chain(event.job) == job

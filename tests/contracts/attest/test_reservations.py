@@ -1,14 +1,21 @@
 """Output reservations: an optimistic claim holds its output CID in the registry for the hub.
 
 A claim publishes its output CID for the whole challenge window. Without a reservation anyone
-could register that CID first (one ~80k registration) and block the job for good."""
+could register that CID first (one ~80k registration) and block the job for good, or have a copy
+of the job with another owner accepted through another verifier (an attester re-runs it and signs,
+or a zk proof of the copy) and take the result. The hub therefore holds the output for the claim's
+job hash: only that job, through the optimistic verifier, can register it until the claim ends."""
 
 from __future__ import annotations
+
+import dataclasses
 
 import ape
 import pytest
 
-from .helpers import BOND, REJECTED, TIMEOUT, WINDOW
+from cidhub.attest import zk_instances
+
+from .helpers import BOND, REJECTED, TIMEOUT, WINDOW, zk_test_proof
 
 
 @pytest.fixture
@@ -88,20 +95,77 @@ def test_expire_challenge__output_released(registry, optimistic, claim, attacker
     assert registry.is_reserved(job.output_id) is False
 
 
-def test_rejected_after_output_registered_through_another_verifier__settles(registry, hub, optimistic, claim,
-                                                                            submit_signed, make_job, dao, attacker,
-                                                                            buyer):
-    # A signed attestation of the same output is accepted meanwhile (the hub may register a
-    # reserved id); the optimistic claim's rejection must still settle, releasing nothing.
+def test_claim__hub_records_the_reserving_job(hub, claim):
+    job, job_hash, _ = claim()
+
+    assert bytes(hub.reserved_for(job.output_id)) == job_hash
+
+
+def test_check_job__copy_of_claimed_job__reserved(hub, claim, make_job, attacker):
+    job, _, _ = claim()
+    copy = make_job(output_cid=job.output_cid, owner=attacker.address)  # through the signed verifier
+
+    with ape.reverts("attest: output reserved by a pending claim"):
+        hub.check_job(copy.as_args())
+    hub.check_job(job.as_args())  # the claimed job itself still checks
+
+
+def test_reserved_output__copy_attested_through_signed_verifier__refused(hub, registry, claim, make_job, sign,
+                                                                          attacker):
+    # The Claimed event publishes the job; an attester re-runs a copy with another owner (the
+    # output reproduces, so it signs) and the copier submits it during the window.
+    job, _, _ = claim()
+    copy = dataclasses.replace(job, owner=attacker.address, verifier=make_job().verifier)
+
+    with ape.reverts("attest: output reserved by a pending claim"):
+        hub.submit(copy.as_args(), sign(copy), sender=attacker)
+    assert registry.is_reserved(job.output_id) is True
+
+
+def test_reserved_output__copy_proved_before_the_claim_through_zk__refused(hub, registry, optimistic, zk_adapter,
+                                                                           make_job, zk_model, chain, creator,
+                                                                           attacker):
+    # The copy's proof was recorded before the claim reserved the output: submitting it is refused.
+    job = make_job(model_id=zk_model, verifier=optimistic.address)
+    copy = dataclasses.replace(job, owner=attacker.address, verifier=zk_adapter.address)
+    values = zk_instances(copy, chain.chain_id)
+    zk_adapter.prove(copy.as_args(), zk_test_proof(values), values, sender=attacker)
+    optimistic.claim(job.as_args(), value=BOND, sender=creator)
+
+    with ape.reverts("attest: output reserved by a pending claim"):
+        hub.submit(copy.as_args(), b"", sender=attacker)
+    with ape.reverts("attest: output reserved by a pending claim"):
+        zk_adapter.prove_and_submit(copy.as_args(), zk_test_proof(values), values, sender=attacker)
+    assert registry.is_reserved(job.output_id) is True
+
+
+@pytest.mark.parametrize("ending", ["rejected", "expired"])
+def test_reserved_output__after_the_claim_is_rejected__others_may_register(hub, registry, optimistic, claim,
+                                                                           make_job, sign, dao, attacker, chain,
+                                                                           ending):
     job, job_hash = _challenged(claim, optimistic, attacker)
-    signed_job = make_job(output_cid=job.output_cid)
-    submit_signed(signed_job)
-    assert registry.ownerOf(job.output_id) == buyer
+    copy = dataclasses.replace(job, owner=attacker.address, verifier=make_job().verifier)
+    if ending == "rejected":
+        optimistic.resolve(job_hash, False, sender=dao)
+    else:
+        chain.pending_timestamp += TIMEOUT
+        optimistic.expire_challenge(job_hash, sender=attacker)
 
-    optimistic.resolve(job_hash, False, sender=dao)
+    assert bytes(hub.reserved_for(job.output_id)) == b"\x00" * 32
+    hub.submit(copy.as_args(), sign(copy), sender=attacker)
+    assert registry.ownerOf(job.output_id) == attacker.address
 
-    assert optimistic.claim_of(job_hash).status == REJECTED
-    assert registry.ownerOf(job.output_id) == buyer
+
+def test_reserved_output__claimed_job_accepted__reservation_cleared(hub, registry, optimistic, claim, chain, buyer,
+                                                                    attacker):
+    job, job_hash, _ = claim()
+    chain.pending_timestamp += WINDOW
+    optimistic.finalize(job_hash, sender=attacker)
+
+    hub.submit(job.as_args(), b"", sender=attacker)
+
+    assert registry.ownerOf(job.output_id) == buyer.address
+    assert bytes(hub.reserved_for(job.output_id)) == b"\x00" * 32
 
 
 def test_verifier_withdrawn__settlement_unblocked_then_dao_releases(registry, hub, optimistic, claim, dao, attacker):
@@ -114,6 +178,7 @@ def test_verifier_withdrawn__settlement_unblocked_then_dao_releases(registry, hu
 
     hub.release_output(job.output_id, sender=dao)
     assert registry.is_reserved(job.output_id) is False
+    assert bytes(hub.reserved_for(job.output_id)) == b"\x00" * 32
 
 
 def test_release_output__not_reserved__no_op(registry, hub, dao, new_asset):
@@ -128,7 +193,7 @@ def test_release_output__not_reserved__no_op(registry, hub, dao, new_asset):
 def test_reserve_output__not_a_verifier__reverts(hub, attacker, dao):
     for sender in (attacker, dao):  # not even the DAO: reservations come with a bonded claim
         with ape.reverts("attest: caller is not an approved verifier"):
-            hub.reserve_output(12345, sender=sender)
+            hub.reserve_output(12345, b"\x01" * 32, sender=sender)
 
 
 def test_release_output__stranger__reverts(hub, claim, attacker):

@@ -16,9 +16,42 @@ def test_verify__valid_attestation__accepted_and_registered(hub, registry, make_
     job = make_job()
     ref = hub.check_job(job.as_args())
 
-    assert signed.verify(ref, sign(job)) is True
+    assert signed.verify(ref, sign(job), sender=hub.address) is True
     hub.submit(job.as_args(), sign(job), sender=attacker)
     assert registry.ownerOf(job.output_id) == job.owner
+
+
+def test_verify__asked_by_another_than_its_hub__reverts(hub, signed, make_job, sign, attacker):
+    job = make_job()
+    ref = hub.check_job(job.as_args())
+
+    with ape.reverts("attest: caller is not the hub"):
+        signed.verify(ref, sign(job), sender=attacker)
+
+
+def test_verify__replayed_through_another_hub__reverts(hub, second_hub, registry, make_job, sign, attacker):
+    # Another hub that approved this verifier cannot accept its attestations: each is good for
+    # exactly one acceptance in the hub the verifier serves.
+    job = make_job()
+    proof = sign(job)
+
+    with ape.reverts("attest: caller is not the hub"):
+        second_hub.submit(job.as_args(), proof, sender=attacker)
+    hub.submit(job.as_args(), proof, sender=attacker)
+    assert registry.ownerOf(job.output_id) == job.owner
+
+
+def test_verify__after_key_rotation__old_key_refused_new_key_accepted(hub, signed, make_job, sign, attacker, dao,
+                                                                      attester_key, stranger_key):
+    # The DAO rotates the attester: attestations of the revoked key die with it, even unexpired ones.
+    job = make_job()
+    old = sign(job)
+    signed.add_attester(stranger_key.address, sender=dao)
+    signed.revoke_attester(attester_key.address, sender=dao)
+
+    with ape.reverts("attest: attester revoked"):
+        hub.submit(job.as_args(), old, sender=attacker)
+    hub.submit(job.as_args(), sign(job, key=stranger_key), sender=attacker)
 
 
 def test_domain__eip712_fields(signed, chain):
@@ -114,7 +147,7 @@ def test_verify__wrong_domain__reverts(hub, make_job, attacker, attester_key, ch
 def test_verify__signed_for_another_verifier_instance__reverts(project, hub, make_job, attacker, attester_key,
                                                               deployer, dao, chain, signed):
     # The same key approved on two verifiers: a signature under one's domain is not valid on the other.
-    twin = project.SignedAttestationVerifier.deploy(sender=deployer)
+    twin = project.SignedAttestationVerifier.deploy(hub, sender=deployer)
     twin.grantRole(twin.ATTESTER_MANAGER_ROLE(), dao, sender=deployer)
     twin.add_attester(attester_key.address, sender=dao)
     hub.set_verifier(twin, True, sender=dao)

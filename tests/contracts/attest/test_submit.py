@@ -159,7 +159,7 @@ def test_submit__shares_exactly_at_cap__accepted(registry, make_job, submit_sign
 
 
 def test_submit__verifier_not_approved__reverts(hub, make_job, sign, attacker, project, deployer):
-    rogue = project.SignedAttestationVerifier.deploy(sender=deployer)  # never approved
+    rogue = project.SignedAttestationVerifier.deploy(hub, sender=deployer)  # never approved
     job = make_job(verifier=rogue.address)
 
     with ape.reverts("attest: verifier not approved"):

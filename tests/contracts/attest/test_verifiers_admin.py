@@ -9,7 +9,7 @@ from .helpers import ZERO_ADDRESS
 
 
 def test_set_verifier__approve__logged(hub, project, deployer, dao):
-    verifier = project.SignedAttestationVerifier.deploy(sender=deployer)
+    verifier = project.SignedAttestationVerifier.deploy(hub, sender=deployer)
 
     tx = hub.set_verifier(verifier, True, sender=dao)
 
