@@ -29,7 +29,7 @@ from eth_account import Account
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-from cidhub.attest import Job, encode_zk_proof, sign_job, zk_instances  # noqa: F401 - encode_zk_proof: see zk test
+from cidhub.attest import Job, sign_job, zk_instances
 from cidhub.cid import RAW, cid_to_bytes, make_cid
 from cidhub.registry import Kind
 
@@ -62,7 +62,7 @@ def world(project, chain, registry, deployer, dao, curator, creator, buyer, regi
     hub = project.ComputeAttestations.deploy(registry, sender=deployer)
     registry.grantRole(registry.REGISTRAR_ROLE(), hub, sender=deployer)
     hub.grantRole(hub.VERIFIER_MANAGER_ROLE(), dao, sender=deployer)
-    signed = project.SignedAttestationVerifier.deploy(sender=deployer)
+    signed = project.SignedAttestationVerifier.deploy(hub, sender=deployer)
     signed.grantRole(signed.ATTESTER_MANAGER_ROLE(), dao, sender=deployer)
     signed.add_attester(Account.from_key(ATTESTER_KEY).address, sender=dao)
     zk = project.ZkVerifierAdapter.deploy(hub, sender=deployer)
@@ -138,7 +138,7 @@ def test_signed_attestation__vouches_for_every_field_of_the_job(world, data):
 @given(data=st.data())
 def test_zk_proof__vouches_for_every_field_of_the_job(world, data):
     job = _draw_job(data, world, world.zk.address)
-    instances = zk_instances(job, extra=[7])
+    instances = zk_instances(job, world.chain.chain_id, extra=[7])
     zk_proof = _zk_test_proof(instances)
     assert call_outcome(world.w3, world.zk.prove_and_submit, job.as_args(), zk_proof, instances,
                         sender=world.relayer) is None
@@ -146,7 +146,7 @@ def test_zk_proof__vouches_for_every_field_of_the_job(world, data):
     field, copy = _draw_copy(data, world, job)
     # The copy's own instances, where the adapter asks for them: whatever a front-runner can
     # recompute from the copy without the witness. The proof stays the original's.
-    for candidate in (instances, zk_instances(copy, extra=[7])):
+    for candidate in (instances, zk_instances(copy, world.chain.chain_id, extra=[7])):
         outcome = call_outcome(world.w3, world.zk.prove_and_submit, copy.as_args(), zk_proof, candidate,
                                sender=world.relayer)
         assert outcome is not None, f"a copy with another {field} was accepted on the original's proof"
@@ -167,10 +167,10 @@ def test_optimistic_claim__vouches_for_every_field_of_the_job(world, data):
     snapshot = chain.snapshot()
     try:
         job = _draw_job(data, world, world.optimistic.address)
+        field, copy = _draw_copy(data, world, job)  # before the claim: it reserves the output
         world.optimistic.claim(job.as_args(), sender=world.claimant, value=BOND)
-        field, copy = _draw_copy(data, world, job)
-        # While the claim is pending, the copy can be neither claimed (its output is reserved or
-        # its hash unclaimed) nor submitted.
+        # While the claim is pending, the copy cannot be submitted (its output is reserved for the
+        # original's job hash, or its own hash was never claimed).
         assert call_outcome(world.w3, world.hub.submit, copy.as_args(), b"", sender=world.relayer) is not None
         chain.mine(deltatime=WINDOW + 1)
         world.optimistic.finalize(job.struct_hash(), sender=world.relayer)

@@ -66,8 +66,8 @@ def suite(project, chain, deployer, dao, curator, creator, buyer, registrar, att
     s.path = governance_path(s)
     s.governor_bounds = [
         ("set_voting_delay", 0, g.MAX_VOTING_DELAY()),
-        ("set_voting_period", 1, g.MAX_VOTING_PERIOD()),
-        ("set_proposal_threshold", 0, _declared(g, "MAX_PROPOSAL_THRESHOLD") or s.supply),
+        ("set_voting_period", _declared(g, "MIN_VOTING_PERIOD") or 1, g.MAX_VOTING_PERIOD()),
+        ("set_proposal_threshold", 0, _threshold_cap(g, s.supply, s.quorum_denominator)),
         ("update_quorum_numerator", _declared(g, "MIN_QUORUM_NUMERATOR") or 0,
          _declared(g, "MAX_QUORUM_NUMERATOR") or s.quorum_denominator - 1),
     ]
@@ -90,6 +90,13 @@ def _declared(contract, name: str) -> int | None:
     """A bound the contract publishes, if it does."""
     getter = getattr(contract, name, None)
     return None if getter is None else int(getter())
+
+
+def _threshold_cap(governor, supply: int, denominator: int) -> int:
+    """The largest threshold the governor publishes it accepts: a share of the supply, if it says
+    so, else the supply itself (the largest a DAO can live with)."""
+    bps = _declared(governor, "MAX_PROPOSAL_THRESHOLD_BPS")
+    return supply if bps is None else supply * bps // denominator
 
 
 def governance_path(suite) -> int:
@@ -124,6 +131,9 @@ def test_governor_settings__accepted_values_keep_the_dao_alive(suite, data):
 # ------------------------------------------------------------------------------------- the timelock
 
 
+@pytest.mark.xfail(strict=True, reason="HubTimelock.update_delay (snekmate's) takes any uint256: a delay of "
+                                       "2**255 is accepted and no operation can be scheduled again (found by this "
+                                       "property, issue #10 follow-up); remove the mark with the fix")
 @SETTINGS
 @given(delay=at_bounds(0, 30 * 86_400))
 def test_timelock_delay__accepted_values_keep_the_dao_alive(suite, delay):
@@ -146,6 +156,10 @@ def test_arbiter_timeout__as_deployed__outlasts_the_governance_path(suite):
                              f"{path} s to rule: an honest claim can be challenged and left to expire")
 
 
+@pytest.mark.xfail(strict=True, reason="OptimisticVerifier.set_params accepts a resolution timeout down to "
+                                       "MIN_TIMEOUT (1 day) while the default DAO needs 8 days to rule: the deploy "
+                                       "checks the timeout (attest branch), the setter does not (issue #10 finding 3 "
+                                       "follow-up); remove the mark with the fix")
 @SETTINGS
 @given(data=st.data())
 def test_optimistic_params__accepted_values_within_bounds_and_in_time_for_the_arbiter(suite, data):

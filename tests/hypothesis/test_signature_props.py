@@ -147,12 +147,15 @@ def world(project, chain, governance_suite, deployer, dao, curator, creator, buy
         wallet.configure(mode, sender=creator)
         wallets[mode] = wallet
     inert = project.PropInert.deploy(sender=deployer)
-    signed = project.SignedAttestationVerifier.deploy(sender=deployer)
+    hub = governance_suite.ComputeAttestations
+    signed = project.SignedAttestationVerifier.deploy(hub, sender=deployer)
     signed.grantRole(signed.ATTESTER_MANAGER_ROLE(), dao, sender=deployer)
     attester = to_checksum_address(_account_address(ATTESTER_KEY))
     signed.add_attester(attester, sender=dao)
-    return World(chain, governance_suite, signed, wallets, inert, [creator, buyer, other, curator, attacker],
-                 attester)
+    world = World(chain, governance_suite, signed, wallets, inert, [creator, buyer, other, curator, attacker],
+                  attester)
+    world.hub = hub.address  # the verifier answers its own hub only
+    return world
 
 
 def _account_address(key: str) -> str:
@@ -306,7 +309,7 @@ def test_signed_attestation__accepted_iff_an_active_attester_signed_this_job(wor
     else:  # the length forms: the proof carries the damaged bytes as they are
         proof = head + signature.data
     ref = (job.struct_hash(), job.model_id, list(job.dataset_ids), job.params_key, job.output_id)
-    outcome = call_outcome(world.w3, signed.verify, ref, proof, sender=world.relayer)
+    outcome = call_outcome(world.w3, signed.verify, ref, proof, sender=world.hub)
     v, r, s = proof[-1], int.from_bytes(proof[28:60], "big"), int.from_bytes(proof[60:92], "big")
     expected = (len(proof) == SIGNED_PROOF_LENGTH and signed.attester_status(attester) == 1
                 and expires_at > world.now and vrs_signer(digest, v, r, s) == attester)
