@@ -296,12 +296,59 @@ JOB_FIELDS: tuple[str, ...] = ("model_id", "dataset_ids", "model_share_bps", "da
                                "consumer")
 
 
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, value = value & 0x7F, value >> 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
+#: The contracts' CID bounds (contracts/modules/cid.vy; cidhub.cid.CHAIN_*): codes below 2**21
+#: (three-byte varints), digests of 1 to 64 bytes, 72 bytes in all.
+CHAIN_MAX_CODE = (1 << 21) - 1
+CHAIN_MAX_CID_BYTES = 72
+#: Codes at the edges of what the multicodec table and the varint framing know: assigned codecs
+#: of one, two and three bytes, unassigned ones, the largest three-byte code; hash functions
+#: multiformats knows but cannot run without an extra package (keccak-256), identity, unknown.
+EXOTIC_CODECS: tuple[int, ...] = (0x00, 0x55, 0x70, 0x71, 0x78, 0x0129, 0x0200, 0x7F, 0x80, 0x3FFF, 0x4000,
+                                  0x7FFF, 0x3E00, 0xB220, CHAIN_MAX_CODE)
+EXOTIC_HASH_CODES: tuple[int, ...] = (0x00, 0x12, 0x13, 0x14, 0x16, 0x1B, 0x1E, 0x22, 0xB220, 0xB260, 0x1052,
+                                      0x7F, 0x80, 0x3FFF, CHAIN_MAX_CODE)
+
+
 @st.composite
-def job_cids(draw: st.DrawFn, tag: str = "job") -> CID:
-    """A CID the hub accepts for a job field: any of the common content forms, digest from a draw
-    (so a replay draws the same CID; nothing random outside hypothesis)."""
+def chain_cids(draw: st.DrawFn, tag: str = "cid") -> bytes:
+    """A binary CIDv1 the contracts accept whatever its codes: codec and hash function drawn
+    from the edges (EXOTIC_*) or anywhere below 2**21, assigned or not, and a digest of a length
+    that fits. This is what tooling failed on (finding 7): the chain takes codes the multicodec
+    table does not know."""
     import hashlib
 
+    codec = draw(st.one_of(st.sampled_from(EXOTIC_CODECS), st.integers(0, CHAIN_MAX_CODE)), label=f"{tag} codec")
+    hash_code = draw(st.one_of(st.sampled_from(EXOTIC_HASH_CODES), st.integers(0, CHAIN_MAX_CODE)),
+                     label=f"{tag} hash code")
+    head = b"\x01" + _varint(codec) + _varint(hash_code)
+    length = draw(st.integers(1, min(64, CHAIN_MAX_CID_BYTES - len(head) - 1)), label=f"{tag} digest length")
+    seed = draw(st.integers(0, 2**64 - 1), label=f"{tag} seed")
+    digest = hashlib.shake_256(b"cidhub-chain-cid:%s:%d" % (tag.encode(), seed)).digest(length)
+    if not any(digest):  # the registry refuses an all-zero digest
+        digest = b"\x01" + digest[1:]
+    return head + _varint(length) + digest
+
+
+@st.composite
+def job_cids(draw: st.DrawFn, tag: str = "job", exotic: bool = True):
+    """A CID the hub accepts for a job field: one of the common content forms, or (with `exotic`,
+    about one draw in four) a CID with codes outside the multicodec table (`chain_cids`); digest
+    from a draw (so a replay draws the same CID; nothing random outside hypothesis)."""
+    import hashlib
+
+    if exotic and draw(st.integers(0, 3), label=f"{tag} exotic") == 3:
+        from cidhub.attest import chain_cid
+
+        return chain_cid(draw(chain_cids(tag), label=f"{tag} chain cid"))
     seed = draw(st.integers(0, 2**64 - 1), label=f"{tag} seed")
     codec = draw(st.sampled_from(("raw", "dag-pb", "dag-cbor", "dag-json")), label=f"{tag} codec")
     digest = hashlib.sha256(b"cidhub-job-cid:%s:%d" % (tag.encode(), seed)).digest()
@@ -324,11 +371,15 @@ def upstream_shares(draw: st.DrawFn, count: int) -> tuple[int, tuple[int, ...]]:
 
 @st.composite
 def jobs(draw: st.DrawFn, *, models: tuple[int, ...], datasets: tuple[int, ...], verifiers: tuple[str, ...],
-         owners: st.SearchStrategy[str], consumers: st.SearchStrategy[str] | None = None) -> Job:
+         owners: st.SearchStrategy[str], consumers: st.SearchStrategy[str] | None = None,
+         royalties: st.SearchStrategy[int] | None = None, exotic_metadata: bool = False) -> Job:
     """A job the hub's own checks accept, every field drawn independently: model and datasets
     among the registered ones (1 to MAX_INPUTS, any order), shares anywhere in their range,
     params/output/metadata CIDs of several forms, any licence, royalty up to the cap, any owner
-    `owners` draws (callers exclude the zero address), verifier, and consumer (zero or a contract)."""
+    `owners` draws (callers exclude the zero address), verifier, and consumer (zero or a contract).
+
+    The registry takes only a sha2-256 metadata CID and a royalty up to its cap: `exotic_metadata`
+    and `royalties` go past that, for properties about who refuses such a job, and when."""
     model_id = draw(st.sampled_from(models), label="model")
     usable = [d for d in datasets if d != model_id]
     dataset_ids = tuple(draw(st.lists(st.sampled_from(usable), min_size=1, max_size=min(JOB_MAX_INPUTS, len(usable)),
@@ -337,17 +388,23 @@ def jobs(draw: st.DrawFn, *, models: tuple[int, ...], datasets: tuple[int, ...],
     return Job(
         model_id=model_id, dataset_ids=dataset_ids, model_share_bps=model_share, dataset_shares_bps=dataset_shares,
         params_cid=draw(job_cids("params"), label="params"), output_cid=draw(job_cids("output"), label="output"),
-        metadata_cid=draw(job_cids("metadata"), label="metadata"), owner=draw(owners, label="owner"),
+        metadata_cid=draw(job_cids("metadata", exotic=exotic_metadata), label="metadata"),
+        owner=draw(owners, label="owner"),
         verifier=draw(st.sampled_from(verifiers), label="verifier"),
         licence_id=draw(st.integers(0, 2**16 - 1), label="licence"),
-        royalty_bps=draw(st.integers(0, JOB_MAX_ROYALTY_BPS), label="royalty"),
+        royalty_bps=draw(royalties if royalties is not None else st.integers(0, JOB_MAX_ROYALTY_BPS), label="royalty"),
         consumer=draw(consumers, label="consumer") if consumers is not None else ZERO_ADDRESS,
     )
 
 
-def _twin(cid: CID, codec: str) -> CID:
+def _twin(cid, codec: str):
     """The same multihash under another codec: the same asset id, another CID (and job hash)."""
-    return CID("base32", 1, codec, cid.digest)
+    if isinstance(cid, CID):
+        return CID("base32", 1, codec, cid.digest)
+    from cidhub.attest import chain_cid  # a ChainCid: rebuild the bytes around its multihash
+
+    code = {"raw": 0x55, "dag-pb": 0x70, "dag-cbor": 0x71, "dag-json": 0x0129}[codec]
+    return chain_cid(b"\x01" + _varint(code) + bytes(cid)[cid.multihash_start:])
 
 
 @st.composite
@@ -397,12 +454,12 @@ def _mutated_value(draw, job: Job, name: str, models, datasets, verifiers, owner
         shares[i] = draw(st.integers(JOB_MIN_SHARE_BPS, room))
         return tuple(shares)
     if name in ("params_cid", "output_cid", "metadata_cid"):
-        current: CID = getattr(job, name)
+        current = getattr(job, name)
         if draw(st.booleans()):  # same digest, another codec: same asset id, another CID
             codec = draw(st.sampled_from(("raw", "dag-pb", "dag-cbor", "dag-json")))
             twin = _twin(current, codec)
             return twin if bytes(twin) != bytes(current) else None
-        return draw(job_cids(name.removesuffix("_cid")))
+        return draw(job_cids(name.removesuffix("_cid"), exotic=name != "metadata_cid"))
     if name == "licence_id":
         return draw(st.integers(0, 2**16 - 1))
     if name == "royalty_bps":
