@@ -26,7 +26,7 @@ from types import SimpleNamespace
 
 import pytest
 from eth_account import Account
-from hypothesis import HealthCheck, given, note, settings
+from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
 
 from cidhub.attest import Job, sign_job, zk_instances
@@ -41,6 +41,8 @@ from revert_check import call_outcome  # noqa: E402
 from strategies import AddressPool, addresses, job_mutations, jobs  # noqa: E402
 
 _PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
+#: A known gap (strict xfail) stops at its first counterexample in CI; deep runs shrink it.
+KNOWN_GAP_PHASES = (tuple(Phase) if _PROFILE == "deep" else (Phase.explicit, Phase.reuse, Phase.generate))
 _COMMON = dict(deadline=None, print_blob=True,
                suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
                                       HealthCheck.data_too_large])
@@ -187,7 +189,7 @@ def test_optimistic_claim__vouches_for_every_field_of_the_job(world, data):
                                        "claim for such a job is accepted and finalized but can never be submitted, "
                                        "and its output stays reserved for it for good (found by this property, "
                                        "issue #10 follow-up); remove the mark with the fix")
-@TX_SETTINGS
+@settings(TX_SETTINGS, phases=KNOWN_GAP_PHASES)
 @given(data=st.data())
 def test_optimistic_claim__check_job_passes__the_result_can_be_registered(world, data):
     """What the hub lets a claim reserve, it must be able to register once the claim is accepted:

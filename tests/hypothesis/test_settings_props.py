@@ -26,7 +26,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from hypothesis import HealthCheck, given, note, settings
+from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
 
 _HERE = str(Path(__file__).resolve().parent)
@@ -37,6 +37,8 @@ from revert_check import call_outcome  # noqa: E402
 from strategies import U256_MAX, AddressPool, addresses, at_bounds  # noqa: E402
 
 _PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
+#: A known gap (strict xfail) stops at its first counterexample in CI; deep runs shrink it.
+KNOWN_GAP_PHASES = (tuple(Phase) if _PROFILE == "deep" else (Phase.explicit, Phase.reuse, Phase.generate))
 SETTINGS = settings(
     max_examples=500 if _PROFILE == "deep" else 40, derandomize=_PROFILE != "deep", deadline=None, print_blob=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large],
@@ -134,7 +136,7 @@ def test_governor_settings__accepted_values_keep_the_dao_alive(suite, data):
 @pytest.mark.xfail(strict=True, reason="HubTimelock.update_delay (snekmate's) takes any uint256: a delay of "
                                        "2**255 is accepted and no operation can be scheduled again (found by this "
                                        "property, issue #10 follow-up); remove the mark with the fix")
-@SETTINGS
+@settings(SETTINGS, phases=KNOWN_GAP_PHASES)
 @given(delay=at_bounds(0, 30 * 86_400))
 def test_timelock_delay__accepted_values_keep_the_dao_alive(suite, delay):
     """snekmate's update_delay takes any uint256: a delay whose `now + delay` overflows makes every
@@ -160,7 +162,7 @@ def test_arbiter_timeout__as_deployed__outlasts_the_governance_path(suite):
                                        "MIN_TIMEOUT (1 day) while the default DAO needs 8 days to rule: the deploy "
                                        "checks the timeout (attest branch), the setter does not (issue #10 finding 3 "
                                        "follow-up); remove the mark with the fix")
-@SETTINGS
+@settings(SETTINGS, phases=KNOWN_GAP_PHASES)
 @given(data=st.data())
 def test_optimistic_params__accepted_values_within_bounds_and_in_time_for_the_arbiter(suite, data):
     v, bounds = suite.OptimisticVerifier, suite.optimistic_bounds
