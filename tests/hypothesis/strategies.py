@@ -1,9 +1,19 @@
-"""Hypothesis strategies for CIDs.
+"""Hypothesis strategies shared by the property tests and the state machines.
 
-``cids()`` draws valid CIDs across versions, text bases, content codecs and hash functions, with
-digests of the size each hash function produces. ``malformed_cid_text()`` and
+CIDs: ``cids()`` draws valid CIDs across versions, text bases, content codecs and hash functions,
+with digests of the size each hash function produces. ``malformed_cid_text()`` and
 ``malformed_cid_bytes()`` draw inputs that must be rejected: random junk plus targeted damage
-to valid CIDs (truncation, a flipped character, a wrong prefix, appended bytes).
+to valid CIDs (truncation, a flipped character, a wrong prefix, appended bytes). ``chain_cids()``
+draws what the contracts accept whatever the codes (codecs and hash functions outside the
+multicodec table).
+
+Adversarial inputs for the contracts (issue #10), each with the oracle to judge the outcome by:
+``addresses()`` (the zero address, EOAs, the suite's own contracts, ERC-1271 wallets, contracts
+without a code path, precompiles, keyless addresses), ``signatures()`` (the signer's own in 65-
+and 64-byte forms, empty, short, long, high-s, bad v, r = 0, zero, junk, another key's) with
+``ecdsa_signer()`` / ``vrs_signer()``, ``jobs()`` (every compute-job field drawn independently) and
+``job_mutations()`` (a copy with exactly one field changed, still valid for the hub), and
+``at_bounds()`` (settings at and one past their bounds, 2**255, 2**256 - 1).
 """
 
 from __future__ import annotations
