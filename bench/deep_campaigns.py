@@ -189,9 +189,11 @@ def main(argv: list[str] | None = None) -> int:
     failed = False
     for name in args.only or list(MACHINES):
         print(f"deep campaign: {name} ({MACHINES[name]}) ...", flush=True)
+        # The commit the campaign runs, read before it starts (the tree may move on during a long run).
+        commit = _git("rev-parse", "--short", "HEAD") + ("-dirty" if _git("status", "--porcelain",
+                                                                         "--untracked-files=no") else "")
         entry = run_machine(name, MACHINES[name], args.logs, args.profile)
-        entry["commit"] = _git("rev-parse", "--short", "HEAD") + ("-dirty" if _git("status", "--porcelain",
-                                                                                  "--untracked-files=no") else "")
+        entry["commit"] = commit
         entry["finished_at"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
         results["machines"][name] = entry
         for nodeid, t in entry["tests"].items():
