@@ -27,6 +27,11 @@ PERPETUAL = 2**256 - 1
 COUNTS_UNCAPPED_SALES = True
 
 
+#: A Revert whose reason the model does not fix: the call must revert, with any reason (a payee
+#: refusing ether reverts with its own, or none).
+ANY_REASON = "<any reason>"
+
+
 class Revert(Exception):
     """The call must revert with `reason` (the contract's exact string)."""
 
@@ -72,9 +77,10 @@ class Distribution:
 
 
 class MarketModel:
-    def __init__(self, fee_bps: int, treasury: str) -> None:
+    def __init__(self, fee_bps: int, treasury: str, rejects_ether: frozenset[str] | set[str] = frozenset()) -> None:
         self.fee_bps = fee_bps
         self.treasury = treasury
+        self.rejects_ether = set(rejects_ether)  # payees whose ether withdrawal reverts (no payable entry)
         self.assets: dict[int, Asset] = {}
         self.offers: dict[int, Offer] = {}
         self.licences: dict[tuple[int, str], int] = defaultdict(int)
@@ -151,6 +157,8 @@ class MarketModel:
         offer = self.offers.get(offer_id)
         if offer is None or not offer.active:
             return "market: offer not active"
+        if licensee == ETH:
+            return "market: zero licensee"
         if now < offer.starts_at:
             return "market: offer not started"
         if offer.ends_at != 0 and now >= offer.ends_at:
@@ -191,6 +199,8 @@ class MarketModel:
         asset = self._require_owner(asset_id, caller)
         if asset.split_locked:
             raise Revert("market: split locked")
+        if ETH in recipients:  # the zero address (sorted first)
+            raise Revert("market: zero address recipient")
         assert len(recipients) == len(weights) <= MAX_RECIPIENTS
         assert recipients == sorted(set(recipients), key=lambda a: int(a, 16))
         assert not recipients or (sum(weights) == MAX_BPS and min(weights) > 0)
@@ -231,6 +241,8 @@ class MarketModel:
         amount = self.balances[(account, token)]
         if amount == 0:
             raise Revert("market: nothing to withdraw")
+        if token == ETH and account in self.rejects_ether:
+            raise Revert(ANY_REASON)  # the payee refuses the ether: the credit stays where it is
         self.balances[(account, token)] = 0
         self.held[token] -= amount
         self.paid_out[(account, token)] += amount

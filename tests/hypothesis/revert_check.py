@@ -25,3 +25,24 @@ def assert_call_reverts(web3, reason: str, method, *args, sender, value: int = 0
         assert actual == reason
     else:
         raise AssertionError(f"expected revert {reason!r}, the call succeeded")
+
+
+#: What `call_outcome` returns for a revert without an Error(string) payload.
+NO_REASON = "<revert without reason>"
+
+
+def call_outcome(web3, method, *args, sender, value: int = 0) -> str | None:
+    """Simulate the call in the current state: None if it succeeds, else its revert reason
+    (`NO_REASON` for a bare revert or a failed ABI decoding, `0x...` for custom error data)."""
+    request = {"from": sender if isinstance(sender, str) else sender.address, "to": method.contract.address,
+               "data": method.encode_input(*args), "value": value}
+    try:
+        web3.eth.call(request, "latest")
+    except Web3ContractLogicError as error:
+        data = bytes.fromhex(str(error.data)[2:]) if isinstance(error.data, str) and error.data.startswith("0x") \
+            else b""
+        if data[:4] == ERROR_SELECTOR:
+            (reason,) = abi_decode(["string"], data[4:])
+            return reason
+        return "0x" + data.hex() if data else NO_REASON
+    return None

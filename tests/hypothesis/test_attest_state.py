@@ -27,7 +27,6 @@ model's clock (Ape's revert tracing costs seconds a call); transactions are mine
 from __future__ import annotations
 
 import hashlib
-import itertools
 import os
 import sys
 from collections import Counter
@@ -73,12 +72,13 @@ GAS = 3_000_000
 UNCLAIMED, PENDING, CHALLENGED, ACCEPTED, REJECTED = range(5)
 ATTESTER = Account.from_key("0x" + "c3" * 32)
 
-_cids = itertools.count()
 OUTCOMES: Counter[str] = Counter()
 
 
-def _cid():
-    return make_cid(1, RAW, hashlib.sha256(b"attest-state-%d-" % next(_cids) + os.urandom(8)).digest())
+def _cid(label: str):
+    """A fixed CID per label: the suite is the same in every session, so a failing example
+    replays against the same job hashes (no os.urandom, no counter shared between modules)."""
+    return make_cid(1, RAW, hashlib.sha256(b"attest-state-" + label.encode()).digest())
 
 
 class Revert(Exception):
@@ -254,13 +254,13 @@ def suite(project, chain, accounts, registry, deployer, dao, creator, other):
     signed.grantRole(signed.ATTESTER_MANAGER_ROLE(), dao, sender=deployer)
     signed.add_attester(ATTESTER.address, sender=dao)
     hub.set_verifier(signed, True, sender=dao)
-    model_id = registry.register(cid_to_bytes(_cid()), 1, cid_to_bytes(_cid()), 0, [], [], 0,
+    model_id = registry.register(cid_to_bytes(_cid("model")), 1, cid_to_bytes(_cid("model card")), 0, [], [], 0,
                                  sender=creator).decode_logs(registry.AssetRegistered)[0].asset_id
-    dataset_id = registry.register(cid_to_bytes(_cid()), 0, cid_to_bytes(_cid()), 0, [], [], 0,
-                                   sender=other).decode_logs(registry.AssetRegistered)[0].asset_id
+    dataset_id = registry.register(cid_to_bytes(_cid("dataset")), 0, cid_to_bytes(_cid("dataset card")), 0, [], [],
+                                   0, sender=other).decode_logs(registry.AssetRegistered)[0].asset_id
     people = list(accounts[2:8])
-    outputs = [_cid() for _ in range(OUTPUTS)]
-    params, card = _cid(), _cid()
+    outputs = [_cid(f"output {o}") for o in range(OUTPUTS)]
+    params, card = _cid("params"), _cid("result card")
     jobs = [Job.build(model_id=model_id, dataset_ids=[dataset_id], model_share_bps=1_000, dataset_shares_bps=[500],
                       params_cid=params, output_cid=output, metadata_cid=card, owner=owner.address,
                       verifier=verifier.address)
