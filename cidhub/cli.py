@@ -435,7 +435,8 @@ def access_copy_keys(destination: Path, keystore_dir: Path | None, master_keyfil
 @click.argument("ref")
 @click.option("--gateway", "gateways", multiple=True, metavar="URL",
               help="Trustless gateway to fetch from (repeatable) [default: $CIDHUB_GATEWAY].")
-@click.option("--kubo", "kubo_apis", multiple=True, metavar="MULTIADDR", help="Kubo RPC to fetch blocks from (repeatable).")
+@click.option("--kubo", "kubo_apis", multiple=True, metavar="MULTIADDR",
+              help="Kubo RPC to fetch blocks from (repeatable).")
 @click.option("--local", "use_local", is_flag=True, help="Also check the local block store.")
 @click.option("--mode", type=click.Choice(["car", "blocks"]), default="car", show_default=True,
               help="Gateway fetch: one CAR, or one ?format=raw request per block.")
@@ -460,7 +461,7 @@ def verify_command(ref: str, gateways: tuple[str, ...], kubo_apis: tuple[str, ..
     if kubo_apis:
         from cidhub.ipfs.pinning import KuboPinTarget, RetryPolicy
 
-        for i, api in enumerate(kubo_apis):
+        for api in kubo_apis:
             target = KuboPinTarget(api, name=f"kubo {api}", retry=RetryPolicy(attempts=3, timeout=timeout))
             reports.append(verify_target(cid, target))
     if use_local:

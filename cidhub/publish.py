@@ -470,7 +470,8 @@ def _finish_interrupted(
     return result
 
 
-def _find_registration(registry: Any, asset_id: int, from_block: int | None, chain: ChainContext) -> tuple[str | None, int | None]:
+def _find_registration(registry: Any, asset_id: int, from_block: int | None,
+                       chain: ChainContext) -> tuple[str | None, int | None]:
     """The transaction that registered ``asset_id``, searched from the journal's block on."""
     if from_block is None:
         return None, None

@@ -1,6 +1,7 @@
 """Verifiable compute from the command line.
 
-    ape run attest run --model ASSET --data ASSET [--data ...] --owner ADDR [--verifier signed|optimistic|zk] --out job.json
+    ape run attest run --model ASSET --data ASSET [--data ...] --owner ADDR
+                       [--verifier signed|optimistic|zk] --out job.json
     ape run attest submit JOB --account A [--attester TEST::N]     signed: re-run, sign, submit
                                                                     optimistic: claim with the bond
                                                                     zk: --proof proof.json (zkProof, instances)
@@ -161,7 +162,8 @@ def run_cmd(model, datasets, owner, verifier_kind, model_share, data_shares, par
 @click.argument("job_ref", metavar="JOB")
 @account_option()
 @click.option("--attester", help="Signed jobs: the attester, TEST::N on a local chain (else $CIDHUB_ATTESTER_KEY).")
-@click.option("--valid-for", default=3_600, show_default=True, type=int, help="Signed jobs: seconds the attestation lives.")
+@click.option("--valid-for", default=3_600, show_default=True, type=int,
+              help="Signed jobs: seconds the attestation lives.")
 @click.option("--proof", "proof_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help='zk jobs: JSON {"proof": "0x...", "instances": [...]}.')
 @_data_dir_option
@@ -216,13 +218,14 @@ def zk_inputs_cmd(job_ref, as_json):
         print_json({"job_hash": job.job_hash, "instances": [str(v) for v in values], "labels": labels})
         return
     print_table(f"public inputs of job {short_hex(job.job_hash)}", ["#", "input", "value"],
-                [[i, label, str(v)] for i, (label, v) in enumerate(zip(labels, values))])
+                [[i, label, str(v)] for i, (label, v) in enumerate(zip(labels, values, strict=True))])
 
 
 @cli.command(cls=ConnectedProviderCommand, name="challenge")
 @click.argument("job_ref", metavar="JOB")
 @account_option()
-@click.option("--force", is_flag=True, help="Challenge even if the claim reproduces here (you will likely lose the bond).")
+@click.option("--force", is_flag=True,
+              help="Challenge even if the claim reproduces here (you will likely lose the bond).")
 @_data_dir_option
 @_json_option
 def challenge_cmd(job_ref, account, force, data_dir, as_json):
@@ -251,7 +254,8 @@ def challenge_cmd(job_ref, account, force, data_dir, as_json):
 @cli.command(cls=ConnectedProviderCommand, name="finalize")
 @click.argument("job_ref", metavar="JOB")
 @account_option()
-@click.option("--no-submit", is_flag=True, help="Only finalize the claim (return the bond); do not register the result.")
+@click.option("--no-submit", is_flag=True,
+              help="Only finalize the claim (return the bond); do not register the result.")
 @_json_option
 def finalize_cmd(job_ref, account, no_submit, as_json):
     """Finalize an unchallenged claim after its window, then register the result."""

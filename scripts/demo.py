@@ -32,7 +32,8 @@ SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
 
 @click.command(cls=ConnectedProviderCommand)
-@click.option("--data-dir", type=click.Path(path_type=Path), help="Block store to use (default: a fresh temporary one).")
+@click.option("--data-dir", type=click.Path(path_type=Path),
+              help="Block store to use (default: a fresh temporary one).")
 def cli(ecosystem, network, data_dir):
     deployer, curator, data_owner, model_owner, co_author, *buyers = accounts.test_accounts[:8]
     click.secho(f"1. deploy on {ecosystem.name}:{network.name} (chain {chain.chain_id})", bold=True)
@@ -72,7 +73,8 @@ def cli(ecosystem, network, data_dir):
             click.echo(f"   refused: {exc}")
 
         click.secho("4. the registry's contents", bold=True)
-        names = {dataset.asset_id: "sensor-readings", base.asset_id: "anomaly-base", derived.asset_id: "anomaly-finetuned"}
+        names = {dataset.asset_id: "sensor-readings", base.asset_id: "anomaly-base",
+                 derived.asset_id: "anomaly-finetuned"}
         assets = list_assets(registry, deployment.deploy_block)
         print_table("AssetRegistry", ["asset", "kind", "content CID", "owner", "parents (upstream share)", "royalty"], [
             [names.get(a.asset_id, short_hex(format_asset_id(a.asset_id))), a.kind, a.cid, short_hex(a.owner),
@@ -92,7 +94,8 @@ def cli(ecosystem, network, data_dir):
         run_ipfs_demo(registry, accounts.test_accounts[8], store, parent=derived.asset_id)
         run_private_demo(registry, market, store, publisher=model_owner, buyer=buyers[1],
                          outsider=accounts.test_accounts[9], rpc_url=chain.provider.uri)
-        run_governance_demo(project, deployment, deployer=deployer, members=[curator, data_owner, model_owner, co_author],
+        run_governance_demo(project, deployment, deployer=deployer,
+                            members=[curator, data_owner, model_owner, co_author],
                             relayer=buyers[0], delist=dataset.asset_id, names=names)
     finally:
         if temp:

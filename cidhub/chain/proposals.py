@@ -127,7 +127,7 @@ class EncodedProposal:
         """The only address that may propose it (its ``#proposer=`` suffix), or None."""
         return proposer_of(self.description)
 
-    def for_proposer(self, proposer: str) -> "EncodedProposal":
+    def for_proposer(self, proposer: str) -> EncodedProposal:
         """A copy whose description is reserved for `proposer` (see :func:`with_proposer`)."""
         return replace(self, description=with_proposer(self.description, proposer))
 
@@ -193,10 +193,11 @@ def load_proposal(path: Path) -> ProposalSpec:
         text = path.read_text()
     except OSError as exc:
         raise ProposalError(f"cannot read proposal file {path}: {exc.strerror or exc}") from None
+    is_json = path.suffix.lower() == ".json"
     try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.load(text, Loader=_YamlLoader)
+        data = json.loads(text) if is_json else yaml.load(text, Loader=_YamlLoader)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise ProposalError(f"{path} is not valid {'JSON' if path.suffix.lower() == '.json' else 'YAML'}: {exc}") from None
+        raise ProposalError(f"{path} is not valid {'JSON' if is_json else 'YAML'}: {exc}") from None
     return parse_proposal(data, source=str(path))
 
 
@@ -205,7 +206,9 @@ def parse_proposal(data: Any, source: str = "proposal") -> ProposalSpec:
         raise ProposalError(f"{source}: expected a mapping with 'description' and 'actions'")
     description = data.get("description")
     if not isinstance(description, str) or not description.strip():
-        raise ProposalError(f"{source}: 'description' must be a non-empty string (markdown; its first line is the title)")
+        raise ProposalError(
+            f"{source}: 'description' must be a non-empty string (markdown; its first line is the title)"
+        )
     if len(description.encode()) > MAX_DESCRIPTION_BYTES:
         raise ProposalError(
             f"{source}: the description is {len(description.encode()):,} bytes; the governor accepts at most "
@@ -223,7 +226,9 @@ def parse_proposal(data: Any, source: str = "proposal") -> ProposalSpec:
             raise ProposalError(f"{where}: expected a mapping with 'contract', 'function' and 'args'")
         unknown = set(raw) - {"contract", "function", "args", "value"}
         if unknown:
-            raise ProposalError(f"{where}: unknown keys {sorted(unknown)} (allowed: contract, function, args, value)")
+            raise ProposalError(
+                f"{where}: unknown keys {sorted(unknown)} (allowed: contract, function, args, value)"
+            )
         contract, function = raw.get("contract"), raw.get("function")
         if not isinstance(contract, str) or not isinstance(function, str):
             raise ProposalError(f"{where}: 'contract' and 'function' must be names, e.g. AssetRegistry / delist")
@@ -235,7 +240,8 @@ def parse_proposal(data: Any, source: str = "proposal") -> ProposalSpec:
     return ProposalSpec(description=description, actions=actions)
 
 
-def encode_proposal(spec: ProposalSpec, deployment: Any, contract_at: Any, proposer: str | None = None) -> EncodedProposal:
+def encode_proposal(spec: ProposalSpec, deployment: Any, contract_at: Any,
+                    proposer: str | None = None) -> EncodedProposal:
     """Encode every action from its contract's ABI.
 
     ``deployment`` is a :class:`cidhub.chain.deployment.Deployment`; ``contract_at(name, address)`` returns an
@@ -248,12 +254,16 @@ def encode_proposal(spec: ProposalSpec, deployment: Any, contract_at: Any, propo
         where = f"action {index} ({action.contract}.{action.function})"
         if action.contract not in deployment.contracts:
             known = ", ".join(sorted(deployment.contracts)) or "none"
-            raise ProposalError(f"{where}: {action.contract} is not in the {deployment.key} deployment (known: {known})")
+            raise ProposalError(
+                f"{where}: {action.contract} is not in the {deployment.key} deployment (known: {known})"
+            )
         address = deployment.contracts[action.contract].address
         contract = contract_at(action.contract, address)
         calldata = encode_call(contract, action, deployment, where)
         if len(calldata) > MAX_CALLDATA_BYTES:
-            raise ProposalError(f"{where}: calldata is {len(calldata)} bytes; the timelock accepts at most {MAX_CALLDATA_BYTES}")
+            raise ProposalError(
+                f"{where}: calldata is {len(calldata)} bytes; the timelock accepts at most {MAX_CALLDATA_BYTES}"
+            )
         encoded.targets.append(to_checksum_address(address))
         encoded.values.append(action.value)
         encoded.calldatas.append(calldata)
@@ -265,7 +275,8 @@ def encode_call(contract: Any, action: Action, deployment: Any, where: str) -> b
     abis = [abi for abi in contract.contract_type.mutable_methods if abi.name == action.function]
     if not abis:
         views = {abi.name for abi in contract.contract_type.view_methods}
-        hint = " (it is a view: a proposal can only call functions that change state)" if action.function in views else ""
+        hint = (" (it is a view: a proposal can only call functions that change state)"
+                if action.function in views else "")
         names = ", ".join(sorted({abi.name for abi in contract.contract_type.mutable_methods}))
         raise ProposalError(f"{where}: {action.contract} has no function {action.function}{hint}; it has: {names}")
     matching = [abi for abi in abis if len(abi.inputs) == len(action.args)]
@@ -275,7 +286,7 @@ def encode_call(contract: Any, action: Action, deployment: Any, where: str) -> b
     abi = matching[0]
     args = [
         convert_arg(arg, param.canonical_type, contract, deployment, f"{where}, argument {i} ({param.name})")
-        for i, (arg, param) in enumerate(zip(action.args, abi.inputs), 1)
+        for i, (arg, param) in enumerate(zip(action.args, abi.inputs, strict=True), 1)
     ]
     try:
         # By name from the method table: a function called `delegate` or `nonce` is shadowed by
@@ -295,7 +306,9 @@ def convert_arg(value: Any, abi_type: str, contract: Any, deployment: Any, where
         try:
             return to_checksum_address(value)
         except ValueError:
-            raise ProposalError(f"{where}: {value!r} is neither a 0x address nor a contract of the deployment") from None
+            raise ProposalError(
+                f"{where}: {value!r} is neither a 0x address nor a contract of the deployment"
+            ) from None
     if abi_type == "bytes32" and isinstance(value, str) and _ROLE_NAME.match(value):
         getter = getattr(contract, value, None)
         if getter is None:

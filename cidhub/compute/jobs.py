@@ -154,7 +154,7 @@ class Job:
     def build(cls, *, model_id: int, dataset_ids: Iterable[int], model_share_bps: int,
               dataset_shares_bps: Iterable[int], params_cid: JobCid | str | bytes, output_cid: JobCid | str | bytes,
               metadata_cid: JobCid | str | bytes, owner: str, verifier: str, licence_id: int = 0, royalty_bps: int = 0,
-              consumer: str = ZERO_ADDRESS) -> "Job":
+              consumer: str = ZERO_ADDRESS) -> Job:
         job = cls(int(model_id), tuple(int(d) for d in dataset_ids), int(model_share_bps),
                   tuple(int(s) for s in dataset_shares_bps), _cid(params_cid, "params CID"),
                   _cid(output_cid, "output CID"), _cid(metadata_cid, "metadata CID"), _address(owner, "owner"),
@@ -234,7 +234,7 @@ class Job:
 
     def parents(self) -> list[tuple[int, int]]:
         """(asset id, share) of the result's parents, as the registry will record them."""
-        return [(self.model_id, self.model_share_bps), *zip(self.dataset_ids, self.dataset_shares_bps)]
+        return [(self.model_id, self.model_share_bps), *zip(self.dataset_ids, self.dataset_shares_bps, strict=True)]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -263,7 +263,7 @@ class Job:
     def from_chain(cls, value: Any) -> Job:
         """From a decoded contract struct (a Claimed event's `job`, a call's argument)."""
         if isinstance(value, (list, tuple)) and not hasattr(value, "model_id"):
-            value = dict(zip(_ABI_FIELDS, value))  # a plain tuple in ABI order
+            value = dict(zip(_ABI_FIELDS, value, strict=True))  # a plain tuple in ABI order
         get = (lambda k: value[k]) if isinstance(value, dict) else (lambda k: getattr(value, k))
         return cls.build(
             model_id=get("model_id"), dataset_ids=get("dataset_ids"), model_share_bps=get("model_share_bps"),
@@ -358,7 +358,8 @@ def sign_job(job: Job, private_key: Any, *, expires_at: int, chain_id: int) -> S
     from eth_account import Account
 
     account = Account.from_key(private_key)
-    signed = Account.sign_typed_data(private_key, full_message=typed_attestation(job, expires_at, chain_id, job.verifier))
+    typed = typed_attestation(job, expires_at, chain_id, job.verifier)
+    signed = Account.sign_typed_data(private_key, full_message=typed)
     proof = pack_signed_proof(account.address, expires_at, signed.v, signed.r, signed.s)
     return SignedAttestation(job, account.address, expires_at, chain_id, job.verifier, proof)
 
@@ -419,6 +420,10 @@ def _add(store: BlockStore, data: bytes, label: str) -> CID:
     return result.cid
 
 
+#: The params :func:`run_job` uses when given none (ScoreParams is frozen, so one instance serves every call).
+DEFAULT_PARAMS = ScoreParams()
+
+
 @dataclass(frozen=True)
 class JobRun:
     """What running a job locally produced (all of it stored and pinned in the block store)."""
@@ -434,7 +439,7 @@ class JobRun:
 
 
 def run_job(store: BlockStore, model_cid: CID | str, dataset_cids: Sequence[CID | str],
-            params: ScoreParams | bytes = ScoreParams()) -> JobRun:
+            params: ScoreParams | bytes = DEFAULT_PARAMS) -> JobRun:
     """Run the scoring job on content from the store; keep its params and output there too."""
     params_bytes = params if isinstance(params, bytes) else params.to_bytes()
     model = parse_cid(model_cid)
@@ -448,7 +453,8 @@ def run_job(store: BlockStore, model_cid: CID | str, dataset_cids: Sequence[CID 
     return JobRun(model, datasets, params_cid, output_cid, output)
 
 
-def result_card(run: JobRun, *, model_id: int, dataset_ids: Sequence[int], verifier_kind: str, name: str | None = None) -> bytes:
+def result_card(run: JobRun, *, model_id: int, dataset_ids: Sequence[int], verifier_kind: str,
+                name: str | None = None) -> bytes:
     """The result's metadata card: deterministic, so the same job always names the same card."""
     card = {
         "$schema": RESULT_CARD_SCHEMA,
@@ -458,7 +464,8 @@ def result_card(run: JobRun, *, model_id: int, dataset_ids: Sequence[int], verif
                     "type": "file", "format": OUTPUT_FORMAT},
         "job": {
             "model": {"asset_id": format_id(model_id), "cid": format_cid(run.model_cid)},
-            "datasets": [{"asset_id": format_id(d), "cid": format_cid(c)} for d, c in zip(dataset_ids, run.dataset_cids)],
+            "datasets": [{"asset_id": format_id(d), "cid": format_cid(c)}
+                         for d, c in zip(dataset_ids, run.dataset_cids, strict=True)],
             "params_cid": format_cid(run.params_cid),
             "verified_by": verifier_kind,
         },

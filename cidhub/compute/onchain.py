@@ -136,7 +136,8 @@ def _acceptance(contracts: AttestContracts, receipt: Any) -> Acceptance:
                       receipt.gas_used, bool(notified[0].success) if notified else None)
 
 
-def sign_for_chain(contracts: AttestContracts, job: Job, private_key: Any, store: Any, *, valid_for: int = 3_600) -> SignedAttestation:
+def sign_for_chain(contracts: AttestContracts, job: Job, private_key: Any, store: Any, *,
+                   valid_for: int = 3_600) -> SignedAttestation:
     """Re-run the job from the store and sign it for this chain (refuses if the output differs)."""
     from ape import chain
 
@@ -217,7 +218,8 @@ def finalize(contracts: AttestContracts, job: Job, sender: Any, *, submit: bool 
         raise AttestError(f"the claim is {CLAIM_STATUS[state.status]}; it cannot be accepted")
     if submit:
         check_job(contracts, job)
-        out["accepted"] = _acceptance(contracts, _send(contracts.hub.submit, job.as_args(), b"", sender=sender)).as_dict()
+        receipt = _send(contracts.hub.submit, job.as_args(), b"", sender=sender)
+        out["accepted"] = _acceptance(contracts, receipt).as_dict()
     return out
 
 
@@ -248,7 +250,8 @@ def zk_public_inputs(contracts: AttestContracts, job: Job) -> list[int]:
     return zk_instances(job, chain.chain_id)
 
 
-def submit_zk(contracts: AttestContracts, job: Job, zk_proof: bytes, instances: Sequence[int], sender: Any) -> Acceptance:
+def submit_zk(contracts: AttestContracts, job: Job, zk_proof: bytes, instances: Sequence[int],
+              sender: Any) -> Acceptance:
     from ape import chain
 
     expected = zk_public_inputs(contracts, job)
@@ -307,7 +310,8 @@ def job_from_acceptance(contracts: AttestContracts, event: Any) -> Job:
     (provenance,) = [p for p in receipt.decode_logs(registry.ProvenanceRecorded) if p.asset_id == event.result_id]
     (registered,) = [r for r in receipt.decode_logs(registry.AssetRegistered) if r.asset_id == event.result_id]
     (mint,) = [t for t in receipt.decode_logs(registry.Transfer) if t.token_id == event.result_id]
-    notified = [n for n in receipt.decode_logs(contracts.hub.ConsumerNotified) if bytes(n.job_hash) == bytes(event.job_hash)]
+    notified = [n for n in receipt.decode_logs(contracts.hub.ConsumerNotified)
+                if bytes(n.job_hash) == bytes(event.job_hash)]
     record = AssetRecord.unpack(registered.record)
     try:
         output = record.content_cid(event.result_id)
@@ -374,7 +378,8 @@ def job_status(contracts: AttestContracts, job: Job) -> JobStatus:
         status.claim = {"status": CLAIM_STATUS[state.status], "claimant": state.claimant,
                         "challenger": None if int(state.challenger, 16) == 0 else state.challenger,
                         "bond": state.bond, "deadline": state.deadline or None,
-                        "seconds_left": max(0, state.deadline - chain.pending_timestamp) if state.status in (1, 2) else None}
+                        "seconds_left": (max(0, state.deadline - chain.pending_timestamp)
+                                         if state.status in (1, 2) else None)}
     if kind == "zk":
         status.zk_proved = bool(int(contracts.zk.proven_by(digest), 16))
     if status.result_id is not None:

@@ -151,7 +151,7 @@ def _read_table(data: bytes, features: Sequence[str], decimals: int, label: str)
         if len(record) != len(header):
             raise ComputeError(f"dataset {label}, line {line}: {len(record)} cells, the header has {len(header)}")
         row = []
-        for feature, column in zip(features, columns):
+        for feature, column in zip(features, columns, strict=True):
             cell = record[column].strip()
             try:
                 value = Decimal(cell)
@@ -177,7 +177,8 @@ def score(model_bytes: bytes, datasets: Sequence[bytes], params_bytes: bytes) ->
     params = ScoreParams.from_bytes(params_bytes)
     model = LinearModel.from_bytes(model_bytes)
     places = params.fixed_point_decimals
-    weights = np.array([_fixed(w, places, f"weight of {f}") for f, w in zip(model.features, model.weights)],
+    weights = np.array([_fixed(w, places, f"weight of {f}")
+                        for f, w in zip(model.features, model.weights, strict=True)],
                        dtype=np.int64)
     bias = _fixed(model.bias, places, "bias") * 10**places  # on the scale of the products
     out = io.StringIO(newline="")

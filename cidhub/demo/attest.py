@@ -34,7 +34,7 @@ def run_attest_demo(project: Any, deployment: Any, store: Any, *, operator: Any,
     from eth_account import Account
 
     contracts = AttestContracts.load(deployment)
-    registry, hub, signed, optimistic = contracts.registry, contracts.hub, contracts.signed, contracts.optimistic
+    registry, signed, optimistic = contracts.registry, contracts.signed, contracts.optimistic
     enclave = Account.from_key(DEMO_ENCLAVE_KEY)
     names = dict(names)
 
@@ -57,7 +57,8 @@ def run_attest_demo(project: Any, deployment: Any, store: Any, *, operator: Any,
     attestation = sign_for_chain(contracts, job, DEMO_ENCLAVE_KEY, store)
     accepted = submit_signed(contracts, attestation, operator)
     names[accepted.result_id] = "scores (signed)"
-    click.echo(f"   re-ran, signed and submitted (relayed by the operator): result {short_hex(format_asset_id(accepted.result_id))}, "
+    click.echo(f"   re-ran, signed and submitted (relayed by the operator): "
+               f"result {short_hex(format_asset_id(accepted.result_id))}, "
                f"gas {accepted.gas_used:,} (result registration included)")
 
     click.secho("9. verifiable compute: an optimistic claim, and a forged one caught by a watcher", bold=True)
@@ -79,7 +80,8 @@ def run_attest_demo(project: Any, deployment: Any, store: Any, *, operator: Any,
     optimistic.resolve(bogus.struct_hash(), False, sender=operator)
     paid = optimistic.owed(watcher)
     optimistic.withdraw(sender=watcher)
-    click.echo(f"   challenged with a counter-bond; the arbiter (DAO) rejected the claim; the watcher withdrew {_eth(paid)}")
+    click.echo(f"   challenged with a counter-bond; the arbiter (DAO) rejected the claim; "
+               f"the watcher withdrew {_eth(paid)}")
     chain.pending_timestamp += window
     done = finalize(contracts, honest, operator)
     result2 = int(done["accepted"]["result_id"], 16)
@@ -109,7 +111,8 @@ def run_attest_demo(project: Any, deployment: Any, store: Any, *, operator: Any,
     steps = plan_and_distribute(registry, market, history, [accepted.result_id], [ETH], operator)
     for s in steps:
         click.echo(f"   {names.get(s.asset_id, short_hex(format_asset_id(s.asset_id)))}: {_eth(s.amount)} -> "
-                   f"{_eth(sum(s.upstream.values()))} to its parents, {_eth(sum(s.credits.values()))} to its owner/split")
+                   f"{_eth(sum(s.upstream.values()))} to its parents, "
+                   f"{_eth(sum(s.credits.values()))} to its owner/split")
     withdraw_all(market, candidate_payees(History.load(registry, market, deployment.deploy_block)), [ETH], operator)
     after = {a: _wallet(a) for a in (model_owner, data_owner)}
     print_table("what the sale of the result paid upstream (withdrawn to wallets)", ["who", "account", "received"], [

@@ -92,7 +92,7 @@ def run_governance_demo(project: Any, deployment: Deployment, *, deployer: Any, 
         raise click.ClickException("hand-over incomplete: " + "; ".join(audit.failures(strict=True)))
 
     click.secho("DAO: HUB to the community, and delegation", bold=True)
-    for member, amount in zip(members, GRANTS):
+    for member, amount in zip(members, GRANTS, strict=True):
         token.transfer(member, amount * HUB, sender=deployer)
     first, second, third, fourth = members
     delegate(token, first)
@@ -155,7 +155,8 @@ def run_governance_demo(project: Any, deployment: Deployment, *, deployer: Any, 
                f"a holder who got {format_votes(token.balanceOf(relayer))} HUB after the snapshot votes against "
                f"with weight {format_votes(late.weight)}")
     advance_time(view.vote_end - chain.blocks.head.timestamp + 1)
-    print_table("`ape run govern status`", STATUS_COLUMNS, status_rows([find_proposal(governor, pid, deployment.deploy_block)]))
+    print_table("`ape run govern status`", STATUS_COLUMNS,
+                status_rows([find_proposal(governor, pid, deployment.deploy_block)]))
 
     click.secho("DAO: queue in the timelock, wait out its delay, execute", bold=True)
     queue(governor, find_proposal(governor, pid, deployment.deploy_block), first)
@@ -172,7 +173,9 @@ def run_governance_demo(project: Any, deployment: Deployment, *, deployer: Any, 
                ["grant minted", f"member 4 holds {format_votes(token.balanceOf(fourth))} HUB"]]
     if "Marketplace" in contracts:
         market = contracts["Marketplace"]
-        effects.insert(1, ["marketplace fee", f"{market.fee_bps() / 100:g} % to {labels.get(market.treasury(), market.treasury())}"])
+        fee = f"{market.fee_bps() / 100:g} % to {labels.get(market.treasury(), market.treasury())}"
+        effects.insert(1, ["marketplace fee", fee])
     print_table(f"executed by the timelock: {view.title}", ["effect", "now"], effects)
     failures = audit_roles(deployment, contract_at).failures(strict=True)
-    click.echo("   `ape run roles`: " + ("every lever is held by the DAO alone" if not failures else "; ".join(failures)))
+    click.echo("   `ape run roles`: "
+               + ("every lever is held by the DAO alone" if not failures else "; ".join(failures)))

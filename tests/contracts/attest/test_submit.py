@@ -42,7 +42,7 @@ def test_submit__many_datasets__parents_in_job_order(registry, make_job, submit_
     submit_signed(job)
 
     parents = [(p.asset_id, p.share_bps) for p in parents_of(registry, job.output_id)]
-    assert parents == [(model, 1_400), *zip(datasets, [100, 200, 300, 400, 500, 600, 700, 800])]
+    assert parents == [(model, 1_400), *zip(datasets, [100, 200, 300, 400, 500, 600, 700, 800], strict=True)]
 
 
 def test_submit__result_of_earlier_job_as_input__pipeline(registry, make_job, submit_signed):

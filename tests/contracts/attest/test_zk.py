@@ -205,7 +205,8 @@ def test_prove__invalid_proof_verifier_reverts__rejected(zk_adapter, zk_job, att
         prove(job, attacker, proof=b"\x00" * 32)
 
 
-def test_prove__invalid_proof_verifier_returns_false__rejected(zk_adapter, zk_circuit, zk_job, attacker, deployer, prove):
+def test_prove__invalid_proof_verifier_returns_false__rejected(zk_adapter, zk_circuit, zk_job, attacker, deployer,
+                                                               prove):
     zk_circuit.set_mode(1, sender=deployer)
     job = zk_job()
 

@@ -149,7 +149,8 @@ def test_quorum_edges__exactly_quorum_passes_one_less_fails(governor, hub_token,
     assert governor.state(short.proposal_id) == DEFEATED
 
 
-def test_quorum__abstain_counts_toward_it(governor, hub_token, propose, to_active, to_end, creator, registrar, attacker):
+def test_quorum__abstain_counts_toward_it(governor, hub_token, propose, to_active, to_end, creator, registrar,
+                                          attacker):
     quorum = 2_000_000 * HUB * 400 // 10_000
     hub_token.transfer(registrar, 1 * HUB, sender=creator)
     hub_token.transfer(attacker, quorum - 1 * HUB, sender=creator)
@@ -219,7 +220,8 @@ def test_queue__timelock_delay_past_48_bits__reverts_without_corrupting_the_prop
     rely on it: here the delay is written straight into the timelock's storage (slot 3,
     `get_minimum_delay` in the compiler's layout), as a timelock without the bound could hold it."""
     proposal = succeeded()
-    chain.provider.make_request("anvil_setStorageAt", [timelock.address, hex(3), "0x" + (2**48).to_bytes(32, "big").hex()])
+    too_long = "0x" + (2**48).to_bytes(32, "big").hex()
+    chain.provider.make_request("anvil_setStorageAt", [timelock.address, hex(3), too_long])
     assert timelock.get_minimum_delay() == 2**48
     with ape.reverts("governor: timelock delay too long"):
         governor.queue(*proposal.args(), sender=creator)

@@ -335,7 +335,7 @@ def test_sign_attestation__reproducible__signed(store, inputs):
     assert attestation.attester == Account.from_key(KEY).address and len(attestation.proof) == 93
 
 
-# ---------------------------------------------------------------------------- CIDs the contracts take, whatever their codes
+# ---------------------------------------------------------------------------- CIDs the contracts take, any codes
 
 
 def _v1(codec: int, hash_code: int, digest: bytes) -> bytes:
