@@ -331,7 +331,10 @@ function collectTypedData(contracts, closures, read, sourceIds) {
 // ------------------------------------------------------------------------------------------------ deployments
 
 function readDeployments(dir, localFile) {
-  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".json")).map((f) => join(dir, f)) : [];
+  // `<chain id>.json` is the deploy script's copy of `<ecosystem>-<network>.json`, keyed by chain id, and
+  // `.journal-*` its resumable-deploy journal: read each deployment once, from its network-named file.
+  const isDeployment = (f) => f.endsWith(".json") && !f.startsWith(".") && !/^\d+\.json$/.test(f);
+  const files = existsSync(dir) ? readdirSync(dir).filter(isDeployment).map((f) => join(dir, f)) : [];
   const byChain = new Map();
   const warnings = [];
   for (const file of files.sort()) {

@@ -1614,6 +1614,14 @@ export const revertReasons = [
     ]
   },
   {
+    "reason": "timelock: delay over the maximum",
+    "scope": "timelock",
+    "detail": "delay over the maximum",
+    "contracts": [
+      "HubTimelock"
+    ]
+  },
+  {
     "reason": "timelock_controller: caller must be timelock",
     "scope": "timelock_controller",
     "detail": "caller must be timelock",
