@@ -14,6 +14,7 @@ const SUBJECTS: Record<RevertScope, string> = {
   market: "The marketplace",
   ownable: "The HUB token",
   registry: "The asset registry",
+  timelock: "The DAO's timelock",
   timelock_controller: "The DAO's timelock",
   token: "The HUB token",
   votes: "The HUB token",

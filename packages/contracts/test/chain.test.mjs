@@ -318,10 +318,15 @@ describe("against the demo chain", { skip }, () => {
     const signature = await attester.signTypedData(typed);
     const ref = { job_hash: jobHash, model_id: job.modelId, dataset_ids: job.datasetIds, params_key: 0n, output_id: 0n };
     const proof = packAttestationProof(attester.address, expiresAt, signature);
-    assert.equal(await client.readContract({ address: verifier, abi: signedAttestationVerifierAbi, functionName: "verify", args: [ref, proof] }), true);
+    // A verifier answers its own hub only (the call is made from the hub's address, as the hub does).
+    const asHub = { address: verifier, abi: signedAttestationVerifierAbi, functionName: "verify", account: hub };
+    assert.equal(await client.readContract({ ...asHub, args: [ref, proof] }), true);
+    await assert.rejects(
+      client.readContract({ address: verifier, abi: signedAttestationVerifierAbi, functionName: "verify", args: [ref, proof] }),
+      (error) => revertReasonOf(error) === "attest: caller is not the hub");
     // Another job's hash: the same signature is refused, with the verifier's reason.
     await assert.rejects(
-      client.readContract({ address: verifier, abi: signedAttestationVerifierAbi, functionName: "verify", args: [{ ...ref, job_hash: keccak256("0x01") }, proof] }),
+      client.readContract({ ...asHub, args: [{ ...ref, job_hash: keccak256("0x01") }, proof] }),
       (error) => revertReasonOf(error) === "attest: wrong signer");
   });
 });
