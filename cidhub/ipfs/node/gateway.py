@@ -160,7 +160,7 @@ def _deserialized(
         index = dagread.lookup(store, entry, "index.html")
         if index is not None:
             return _file_response(store, dagread.stat(store, index), "index.html", ipfs_path, base, query)
-        return _directory_page(dagread.iter_directory(store, entry.cid), ipfs_path, entry.cid, base)
+        return _directory_page(dagread.iter_directory(store, entry.cid), ipfs_path, base)
     if entry.kind != "file":
         return _error(501, f"{entry.cid} is a {entry.kind}; only files and directories are rendered")
     name = ipfs_path.rsplit("/", 1)[-1] if ipfs_path.count("/") > 2 else ""
@@ -179,7 +179,7 @@ def _file_response(
         ctype = _sniff(first[:_SNIFF])
     elif ctype.startswith("text/"):
         ctype += "; charset=utf-8"
-    headers = {**base, "Content-Type": ctype, "Etag": f'"{base["X-Ipfs-Roots"]}"'}
+    headers = {**base, "Content-Type": ctype, "Etag": f'"{cid_text(bytes(entry.cid))}"'}
     if filename and (query.get("download") or ["false"])[-1] == "true":
         headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
 
@@ -216,9 +216,7 @@ def _sniff(head: bytes) -> str:
     return "text/plain; charset=utf-8"
 
 
-def _directory_page(
-    listing: Iterator[tuple[str, bytes, int]], ipfs_path: str, cid: CID, base: dict[str, str]
-) -> GatewayResponse:
+def _directory_page(listing: Iterator[tuple[str, bytes, int]], ipfs_path: str, base: dict[str, str]) -> GatewayResponse:
     """An HTML index streamed in batches of rows, in the directory's own order."""
 
     def page() -> Iterator[bytes]:

@@ -123,9 +123,11 @@ def test_gateway_listing_of_a_hamt__streamed_every_entry(ipfs_node, node_store):
 
 
 def test_gateway_index_html_inside_a_hamt__served(ipfs_node, node_store):
-    _, _, root = node_store
+    _, store, root = node_store
     response = _get(ipfs_node, f"/ipfs/{root}/dataset/nested")
     assert response.content == b"<html>nested index</html>"
+    index = dagread.resolve(store, root, "dataset/nested/index.html")
+    assert response.headers["Etag"] == f'"{index.cid}"'  # the page's own CID, not the directory's
 
 
 def test_gateway_car_for_a_path__root_then_path_shards_then_file(ipfs_node, node_store):
