@@ -10,7 +10,7 @@ export HYPOTHESIS_PROFILE ?= ci
 # pydantic-settings warns about one of Ape's own models on every start; it is noise to users.
 export PYTHONWARNINGS ?= ignore:Field 'import_remapping':UserWarning
 
-.PHONY: all setup demo test test-fast bench compile clean
+.PHONY: all setup demo dapp test test-fast bench compile clean lint
 
 all: test
 
@@ -44,7 +44,19 @@ compile: .build/.compiled
 demo: setup .build/.compiled
 	$(BIN)/ape run demo --network ethereum:local:foundry
 
-test: setup .build/.compiled
+# The reference dApp (dapp/) on a fresh anvil with the demo's data: anvil on 127.0.0.1:8545, the page (and an IPFS
+# gateway for the cards) on http://127.0.0.1:8000/; Ctrl-C stops both. DAPP_PORT / RPC_PORT change the ports.
+DAPP_PORT ?= 8000
+RPC_PORT ?= 8545
+dapp: setup .build/.compiled
+	$(BIN)/python -m cidhub.demo.dapp --port $(DAPP_PORT) --rpc-port $(RPC_PORT)
+
+# The package's layers (pyproject.toml [tool.importlinter]) and its lint rules ([tool.ruff]).
+lint: setup
+	$(BIN)/lint-imports
+	# ruff: enabled once the whole tree is clean (see the closing note of issue 11)
+
+test: lint .build/.compiled
 	$(BIN)/ape test tests -q -p no:cacheprovider
 
 test-fast: setup .build/.compiled
@@ -55,12 +67,16 @@ bench: setup .build/.compiled
 	$(BIN)/ape run bench_market --network ethereum:local:foundry
 	$(BIN)/ape run bench_governance --network ethereum:local:foundry
 	$(BIN)/ape run bench_attest --network ethereum:local:foundry
+	$(BIN)/ape run bench_sizes --network ethereum:local:foundry
+	$(BIN)/ape run bench_deploy --network ethereum:local:foundry
 	$(BIN)/python bench/cid_bench.py
 	$(BIN)/python bench/ipfs_bench.py
+	$(BIN)/python bench/hamt_bench.py
+	$(BIN)/python bench/access_bench.py
 	$(BIN)/python bench/readme_tables.py
 
 clean:
-	rm -rf $(VENV) node_modules .build .cidhub
+	rm -rf $(VENV) node_modules .build .cidhub dapp/dist packages/contracts/dist
 
 # The Graph subgraph (subgraph/README.md): checks the committed ABIs, then codegen and build of
 # the manifest as committed; `graph build --network NAME` after subgraph/configure.py for a deployment.

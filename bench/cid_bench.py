@@ -8,7 +8,7 @@ What is measured, so the numbers can be trusted:
 * Throughput. A random file is written under a temporary directory in /tmp (so it sits in the
   page cache for every pass). The baseline reads the same file with ``readinto`` into a 1 MiB
   buffer and feeds ``hashlib.sha256().update`` -- the least work any CID computation must do.
-  Each profile runs ``cidhub.unixfs.import_file`` (no block sink: a pure CID computation, like
+  Each profile runs ``cidhub.content.unixfs.import_file`` (no block sink: a pure CID computation, like
   ``ipfs add --only-hash``). Baseline and profiles alternate within each round; the best of
   the rounds is reported for each, since on a shared machine the fastest pass is the one least
   disturbed by other processes. ``ratio`` is profile MiB/s divided by baseline MiB/s.
@@ -39,7 +39,7 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from cidhub.unixfs import PROFILES, import_file  # noqa: E402
+from cidhub.content.unixfs import PROFILES, import_file  # noqa: E402
 
 MiB = 1024 * 1024
 THROUGHPUT_RATIO_TARGET = 0.7
@@ -48,7 +48,7 @@ RSS_GROWTH_TARGET_MIB = 64
 _RSS_CHILD = r"""
 import json, resource, sys
 import psutil
-from cidhub.unixfs import import_file
+from cidhub.content.unixfs import import_file
 before = psutil.Process().memory_info().rss
 result = import_file(sys.argv[1], sys.argv[2])
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
@@ -188,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
             }
         report = {
             "benchmark": "cidhub UnixFS CID throughput and memory",
-            "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "python": platform.python_version(),
             "implementation": platform.python_implementation(),
             "platform": platform.platform(),

@@ -7,7 +7,7 @@ What is measured:
 
 * ``small_files``: the off-chain part of ``ape run publish --pin local`` for N small files
   (1-8 KiB of random bytes each): compute the content CID, store its blocks, generate and
-  store its card, pin both (:func:`cidhub.publish.prepare` + :func:`cidhub.pinning.replicate`
+  store its card, pin both (:func:`cidhub.publish.prepare` + :func:`cidhub.ipfs.pinning.replicate`
   with the local backend). Durable store (fsync on, the default) and, for comparison, fsync off.
   Reported as files/s.
 * ``big_file``: the same for one file of ``--big-mib`` MiB, in a fresh subprocess so its peak
@@ -42,11 +42,11 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from cidhub.pinning import LocalBackend, PinJob, car_source, replicate  # noqa: E402
+from cidhub.chain.registry import Kind  # noqa: E402
+from cidhub.content.store import BlockStore  # noqa: E402
+from cidhub.content.unixfs import import_file  # noqa: E402
+from cidhub.ipfs.pinning import LocalBackend, PinJob, car_source, replicate  # noqa: E402
 from cidhub.publish import PublishRequest, prepare  # noqa: E402
-from cidhub.registry import Kind  # noqa: E402
-from cidhub.store import BlockStore  # noqa: E402
-from cidhub.unixfs import import_file  # noqa: E402
 
 MiB = 1024 * 1024
 
@@ -54,10 +54,10 @@ _BIG_CHILD = r"""
 import json, resource, sys, time
 import psutil
 from pathlib import Path
-from cidhub.pinning import LocalBackend, PinJob, car_source, replicate
+from cidhub.ipfs.pinning import LocalBackend, PinJob, car_source, replicate
 from cidhub.publish import PublishRequest, prepare
-from cidhub.registry import Kind
-from cidhub.store import BlockStore
+from cidhub.chain.registry import Kind
+from cidhub.content.store import BlockStore
 before = psutil.Process().memory_info().rss
 store = BlockStore(sys.argv[2], fsync=True)
 start = time.perf_counter()
@@ -156,7 +156,7 @@ def bench_rpc(tmp: Path, size_mib: int, rounds: int) -> dict[str, Any]:
     write_random_file(path, size_mib * MiB)
     expected = import_file(path, "unixfs-v1-2025").cid
     car = tmp / "rpc.car"
-    from cidhub.car import pack_car
+    from cidhub.content.car import pack_car
 
     with open(car, "wb") as out:
         pack_car(path, out, "unixfs-v1-2025")
@@ -196,7 +196,7 @@ def bench_rpc(tmp: Path, size_mib: int, rounds: int) -> dict[str, Any]:
         "size_mib": size_mib,
         "cid": str(expected),
         "settings": "cid-version=1, raw-leaves, chunker=size-1048576, max-file-links=1024 (unixfs-v1-2025)",
-        "cid_alone": {"method": "cidhub.unixfs.import_file, no storage", **rate(cid_alone)},
+        "cid_alone": {"method": "cidhub.content.unixfs.import_file, no storage", **rate(cid_alone)},
         "rpc_add": {"method": "ipfshttpclient add -> cidhub node (separate process), stored with fsync", **rate(add)},
         "rpc_dag_import": {"method": "ipfshttpclient dag.imprt of the same DAG as a CAR", **rate(dag_import)},
     }
@@ -226,7 +226,7 @@ def main() -> None:
         shutil.rmtree(tmp, ignore_errors=True)
     results = {
         "benchmark": "cidhub IPFS publishing: local backend throughput, big file, RPC add",
-        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "python": platform.python_version(),
         "platform": platform.platform(),
         "cpu_count": os.cpu_count(),

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import platform
-from datetime import datetime, timezone
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
-from cidhub.deploy import git_commit
+from cidhub.chain.deployment import git_commit
 
 GAS_RESULTS = Path("bench/results/gas.json")
 
@@ -26,7 +27,7 @@ def report_for(gas: Mapping[str, int], targets: Mapping[str, tuple[int | None, s
         "compiler": "vyper 0.4.3",
         "commit": git_commit(),
         "python": platform.python_version(),
-        "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "results": results,
     }
 
@@ -39,3 +40,37 @@ def write_results(output: Path, report: dict[str, Any]) -> dict[str, Any]:
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(merged, indent=2) + "\n")
     return merged["results"]
+
+
+# ---------------------------------------------------------------- contract sizes
+
+#: EIP-170: the most runtime code a contract may have (24 KiB).
+EIP170_LIMIT = 24_576
+#: What every deployable contract keeps free below EIP170_LIMIT, so that a fix never has to wait
+#: for a size refactor.
+MIN_SIZE_MARGIN = 1_024
+SIZE_RESULTS = Path("bench/results/sizes.json")
+
+
+def deployable_contracts(contracts_dir: Path = Path("contracts")) -> list[str]:
+    """The contracts the suite deploys: contracts/*.vy (modules, interfaces and test contracts
+    live in subfolders)."""
+    return sorted(p.stem for p in contracts_dir.glob("*.vy"))
+
+
+def size_report(deployed: Mapping[str, int], compiled: Mapping[str, int]) -> dict[str, Any]:
+    """Per contract: the runtime code on chain (immutables included), the compiled runtime, and
+    the margin below EIP-170."""
+    results = {}
+    for name, size in sorted(deployed.items()):
+        margin = EIP170_LIMIT - size
+        results[name] = {"runtime_bytes": size, "compiled_runtime_bytes": compiled.get(name), "limit": EIP170_LIMIT,
+                         "margin": margin, "meets_margin": margin >= MIN_SIZE_MARGIN}
+    return {
+        "kind": "runtime bytecode size in bytes (EIP-170 limit 24,576; required margin 1,024)",
+        "chain": "anvil 1.7.1",
+        "compiler": "vyper 0.4.3",
+        "commit": git_commit(),
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "results": results,
+    }

@@ -23,11 +23,11 @@ from typing import Any, BinaryIO, TypeVar
 import click
 
 from cidhub import __version__
-from cidhub.car import pack_car
-from cidhub.cid import describe_cid
+from cidhub.content.car import pack_car
+from cidhub.content.cid import describe_cid
+from cidhub.content.store import DATA_DIR_ENV, BlockStore
+from cidhub.content.unixfs import DEFAULT_PROFILE, PROFILES, Block, BlockSink, get_profile, import_path
 from cidhub.errors import CidhubError
-from cidhub.store import DATA_DIR_ENV, BlockStore
-from cidhub.unixfs import DEFAULT_PROFILE, PROFILES, Block, BlockSink, get_profile, import_path
 
 __all__ = ["main"]
 
@@ -234,11 +234,32 @@ def inspect_command(cid: str, as_json: bool) -> None:
 @click.option("--api-token-env", metavar="VAR", help="Require 'Authorization: Bearer $VAR' on RPC calls.")
 @click.option("--allow-origin", "origins", multiple=True, metavar="ORIGIN",
               help="Browser origin allowed to call the RPC (repeatable); others get 403.")
+@click.option("--access", "with_access", is_flag=True,
+              help="Also serve private assets to licence holders at /access/v1 (needs --rpc, --market, a keystore).")
+@click.option("--rpc", envvar="CIDHUB_RPC_URL", metavar="URL", help="JSON-RPC of the chain [default: $CIDHUB_RPC_URL].")
+@click.option("--market", envvar="CIDHUB_MARKET", metavar="ADDRESS",
+              help="Marketplace address [default: $CIDHUB_MARKET].")
+@click.option("--keystore", "keystore_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Data-key keystore [default: $CIDHUB_KEYSTORE_DIR or ~/.cidhub/keystore].")
+@click.option("--master-keyfile", type=click.Path(dir_okay=False, path_type=Path),
+              help="Keystore master key file, mode 0600 [default: $CIDHUB_ACCESS_MASTER_KEY].")
+@click.option("--public-url", metavar="URL",
+              help="Base URL users reach (SIWE domain and URI) [default: the bound address].")
+@click.option("--session-ttl", default=900, show_default=True, type=click.IntRange(min=10),
+              help="Session lifetime (s).")
+@click.option("--licence-block", default="latest", show_default=True,
+              type=click.Choice(["latest", "safe", "finalized"]),
+              help="Block tag has_access is read at (safe/finalized: purchases count once they cannot be reorged).")
 @_user_errors
 def node_command(host: str, port: int, data_dir: Path | None, allow_remote: bool, api_token_env: str | None,
-                 origins: tuple[str, ...]) -> None:
-    """Run the embedded IPFS node: Kubo RPC subset at /api/v0/, Trustless Gateway at /ipfs/."""
-    from cidhub.node import EmbeddedNode
+                 origins: tuple[str, ...], with_access: bool, rpc: str | None, market: str | None,
+                 keystore_dir: Path | None, master_keyfile: Path | None, public_url: str | None,
+                 session_ttl: int, licence_block: str) -> None:
+    """Run the embedded IPFS node: Kubo RPC subset at /api/v0/, Trustless Gateway at /ipfs/.
+
+    With --access, also the access service for private assets at /access/v1.
+    """
+    from cidhub.ipfs.node import EmbeddedNode
 
     token = None
     if api_token_env:
@@ -246,10 +267,28 @@ def node_command(host: str, port: int, data_dir: Path | None, allow_remote: bool
         if not token:
             _fail(f"--api-token-env {api_token_env}: that environment variable is empty or unset")
     store = BlockStore(data_dir)
-    node = EmbeddedNode(store, host, port, allow_remote=allow_remote, api_token=token, allowed_origins=origins)
+    node_kwargs: dict[str, Any] = {"allow_remote": allow_remote, "api_token": token, "allowed_origins": origins}
+    node: Any
+    if with_access:
+        from cidhub.access.http import start_access_node
+        from cidhub.chain.licences import LicenceOracle
+        from cidhub.content.keystore import Keystore, default_keystore_dir, load_master_key
+
+        if not rpc or not market:
+            _fail("--access needs the chain: --rpc URL (or $CIDHUB_RPC_URL) and --market ADDRESS (or $CIDHUB_MARKET)")
+        keystore = Keystore(keystore_dir or default_keystore_dir(), load_master_key(master_keyfile))
+        oracle = LicenceOracle.connect(str(rpc), str(market), block=licence_block)
+        node = start_access_node(store, keystore, oracle, host=host, port=port, public_url=public_url,
+                                 session_ttl=float(session_ttl), start=False, **node_kwargs)
+    else:
+        node = EmbeddedNode(store, host, port, **node_kwargs)
     click.echo(f"cidhub node over {store.root}", err=True)
     click.echo(f"RPC API  {node.api_multiaddr}   (ipfshttpclient.Client('{node.api_multiaddr}'))", err=True)
     click.echo(f"Gateway  {node.url}/ipfs/<cid>   (?format=raw | ?format=car)", err=True)
+    if with_access:
+        signin = node.service.signin
+        click.echo(f"Access   {node.access_url}/assets/<asset>   (SIWE domain {signin.domain}, "
+                   f"chain {signin.chain_id}, {len(node.service.keystore.asset_ids())} data keys)", err=True)
     try:
         node.server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
@@ -258,11 +297,146 @@ def node_command(host: str, port: int, data_dir: Path | None, allow_remote: bool
         node.server.server_close()
 
 
+@main.command("get")
+@click.argument("asset")
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the plaintext [default: the asset id in the current directory].")
+@click.option("--account", "alias", help="Ape account alias to sign in with (TEST::4 for a test account).")
+@click.option("--key-env", metavar="VAR", help="Or: an environment variable holding the private key.")
+@click.option("--endpoint", metavar="URL", help="Access service URL [default: the one the asset's card names].")
+@click.option("--network", help="Ape network choice, to read the asset's card from the registry (without --endpoint).")
+@click.option("--gateway", metavar="URL", help="Gateway to fetch the card from [default: the local block store].")
+@click.option("--chain-id", type=int, help="Refuse a service checking licences on another chain.")
+@click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+@_data_dir_option
+@_progress_option
+@_user_errors
+def get_command(asset: str, out: Path | None, alias: str | None, key_env: str | None, endpoint: str | None,
+                network: str | None, gateway: str | None, chain_id: int | None, as_json: bool, data_dir: Path | None,
+                progress: bool | None) -> None:
+    """Sign in with your account and download a private ASSET you hold a licence for.
+
+    The plaintext is checked against the commitment sealed with it and written atomically; an
+    interrupted download resumes where it stopped. Exit status 3 if the licence is missing.
+    """
+    from cidhub.access.client import AccessClient, AccessDeniedError
+    from cidhub.chain.registry import format_asset_id, parse_asset_ref
+
+    asset_id = parse_asset_ref(asset)
+    signer = _load_signer(alias, key_env)
+    if endpoint is None:
+        endpoint = _card_endpoint(asset_id, network, gateway, data_dir)
+    out = out or Path(format_asset_id(asset_id))
+    client = AccessClient(endpoint, signer, chain_id=chain_id)
+    show = sys.stderr.isatty() if progress is None else progress
+    try:
+        if show:
+            size = client.head(format_asset_id(asset_id))["size"]
+            with click.progressbar(length=max(size, 1), label=f"downloading {out.name}", file=sys.stderr) as bar:
+                bar.is_hidden = False
+                result = client.download(format_asset_id(asset_id), out, on_bytes=bar.update)
+        else:
+            result = client.download(format_asset_id(asset_id), out)
+    except AccessDeniedError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(3)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), indent=2))
+    else:
+        resumed = f", resumed from byte {result.resumed_from}" if result.resumed_from else ""
+        click.echo(f"wrote {result.size} bytes to {result.path} (sha256 {result.sha256} matches the sealed "
+                   f"commitment{resumed})")
+
+
+def _load_signer(alias: str | None, key_env: str | None) -> Any:
+    """The buyer's signer: an Ape account by alias, or an eth-account key from the environment."""
+    if bool(alias) == bool(key_env):
+        _fail("sign in with exactly one of --account ALIAS (Ape) or --key-env VAR")
+    if key_env:
+        key = os.environ.get(key_env)
+        if not key:
+            _fail(f"--key-env {key_env}: that environment variable is empty or unset")
+        from eth_account import Account
+
+        return Account.from_key(key)
+    from ape import accounts
+
+    assert alias is not None
+    if alias.upper().startswith("TEST::"):
+        return accounts.test_accounts[int(alias.split("::", 1)[1])]
+    return accounts.load(alias)
+
+
+def _card_endpoint(asset_id: int, network: str | None, gateway: str | None, data_dir: Path | None) -> str:
+    """The access endpoint a private asset's card names (card CID from the registry on ``network``)."""
+    if not network:
+        _fail("give --endpoint URL, or --network to read the asset's card from the registry")
+    from ape import networks
+
+    from cidhub.chain.assets import registry_contract
+    from cidhub.content.cid import cid_from_bytes
+
+    with networks.parse_network_choice(network):
+        card_cid = str(cid_from_bytes(bytes(registry_contract().metadata_cid_of(asset_id))))
+    if gateway:
+        import requests
+
+        response = requests.get(f"{gateway.rstrip('/')}/ipfs/{card_cid}", timeout=30)
+        if response.status_code != 200:
+            _fail(f"card {card_cid} not found at {gateway} ({response.status_code})")
+        data = response.content
+    else:
+        from cidhub.content.cid import parse_cid
+        from cidhub.ipfs.node.dagread import iter_file
+
+        data = b"".join(iter_file(BlockStore(data_dir), parse_cid(card_cid)))
+    try:
+        access = json.loads(data)["access"]
+    except (ValueError, KeyError, TypeError):
+        _fail(f"asset {asset_id:#066x} is not private (its card has no access section)")
+    if not access.get("endpoint"):
+        _fail("the asset's card names no access endpoint; pass --endpoint URL")
+    return str(access["endpoint"])
+
+
+@main.group("access")
+def access_group() -> None:
+    """The access service's keys: a master key, and data keys copied to a second service."""
+
+
+@access_group.command("keygen")
+def access_keygen() -> None:
+    """Print a new 256-bit master key (64 hex characters) for $CIDHUB_ACCESS_MASTER_KEY or a 0600 keyfile."""
+    from cidhub.content.keystore import generate_master_key
+
+    click.echo(generate_master_key())
+
+
+@access_group.command("copy-keys")
+@click.argument("destination", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--keystore", "keystore_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Source keystore [default: $CIDHUB_KEYSTORE_DIR or ~/.cidhub/keystore].")
+@click.option("--master-keyfile", type=click.Path(dir_okay=False, path_type=Path),
+              help="Source master key file [default: $CIDHUB_ACCESS_MASTER_KEY].")
+@click.option("--to-master-keyfile", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The second service's master key file (0600).")
+@_user_errors
+def access_copy_keys(destination: Path, keystore_dir: Path | None, master_keyfile: Path | None,
+                     to_master_keyfile: Path) -> None:
+    """Re-wrap every data key into DESTINATION under another master key (a second service)."""
+    from cidhub.content.keystore import Keystore, default_keystore_dir, load_master_key
+
+    source = Keystore(keystore_dir or default_keystore_dir(), load_master_key(master_keyfile), create=False)
+    count = source.copy_to(Keystore(destination, load_master_key(to_master_keyfile)))
+    click.echo(f"copied {count} data keys to {destination}")
+
+
 @main.command("verify")
 @click.argument("ref")
 @click.option("--gateway", "gateways", multiple=True, metavar="URL",
               help="Trustless gateway to fetch from (repeatable) [default: $CIDHUB_GATEWAY].")
-@click.option("--kubo", "kubo_apis", multiple=True, metavar="MULTIADDR", help="Kubo RPC to fetch blocks from (repeatable).")
+@click.option("--kubo", "kubo_apis", multiple=True, metavar="MULTIADDR",
+              help="Kubo RPC to fetch blocks from (repeatable).")
 @click.option("--local", "use_local", is_flag=True, help="Also check the local block store.")
 @click.option("--mode", type=click.Choice(["car", "blocks"]), default="car", show_default=True,
               help="Gateway fetch: one CAR, or one ?format=raw request per block.")
@@ -277,7 +451,7 @@ def verify_command(ref: str, gateways: tuple[str, ...], kubo_apis: tuple[str, ..
 
     Exit status 0 if every source returned the complete, matching DAG, 1 otherwise.
     """
-    from cidhub.verify import verify_gateway, verify_target
+    from cidhub.ipfs.verify import verify_gateway, verify_target
 
     cid = _resolve_ref(ref, network)
     gateways = gateways or tuple(filter(None, [os.environ.get("CIDHUB_GATEWAY")]))
@@ -285,13 +459,13 @@ def verify_command(ref: str, gateways: tuple[str, ...], kubo_apis: tuple[str, ..
         _fail("nothing to verify against: give --gateway URL, --kubo MULTIADDR or --local (or set CIDHUB_GATEWAY)")
     reports = [verify_gateway(cid, g, mode=mode, timeout=timeout) for g in gateways]
     if kubo_apis:
-        from cidhub.pinning import KuboPinTarget, RetryPolicy
+        from cidhub.ipfs.pinning import KuboPinTarget, RetryPolicy
 
-        for i, api in enumerate(kubo_apis):
+        for api in kubo_apis:
             target = KuboPinTarget(api, name=f"kubo {api}", retry=RetryPolicy(attempts=3, timeout=timeout))
             reports.append(verify_target(cid, target))
     if use_local:
-        from cidhub.pinning import LocalBackend
+        from cidhub.ipfs.pinning import LocalBackend
 
         reports.append(verify_target(cid, LocalBackend(BlockStore(data_dir), name=f"local {data_dir or ''}".strip())))
     if as_json:
@@ -314,8 +488,8 @@ def _resolve_ref(ref: str, network: str | None) -> str:
         _fail(f"{ref} is an asset id: add --network (e.g. ethereum:local:foundry) to read its CID from the registry")
     from ape import networks
 
-    from cidhub.chain import read_asset, registry_contract
-    from cidhub.publish import parse_asset_ref
+    from cidhub.chain.assets import read_asset, registry_contract
+    from cidhub.chain.registry import parse_asset_ref
 
     with networks.parse_network_choice(network):
         asset = read_asset(registry_contract(), parse_asset_ref(text))

@@ -34,8 +34,8 @@ class CidError(CidhubError, ValueError):
 class UnixfsError(CidhubError):
     """Content cannot be imported as UnixFS with the requested profile.
 
-    Examples: a directory too large for a plain (non-HAMT) directory node, a special file
-    (socket, device) inside a directory, a file name that is not valid UTF-8.
+    Examples: a special file (socket, device) inside a directory, a file name that is not
+    valid UTF-8, two names of one directory whose 64-bit HAMT hashes are equal.
     """
 
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from cidhub.cid import CidLike, parse_cid, to_base32_v1
+from cidhub.content.cid import CidLike, parse_cid, to_base32_v1
 from cidhub.errors import CidhubError
 
 __all__ = ["JournalError", "PublishJournal", "JOURNAL_VERSION", "STATES"]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -35,3 +36,14 @@ def machine_output(enabled: bool) -> None:
         from ape.logging import LogLevel, logger
 
         logger.set_level(LogLevel.ERROR)
+
+
+def _quiet_before_connecting() -> None:
+    # Ape connects (and a node provider logs "Connecting to a 'geth' node." on stdout) before a
+    # script's body can call machine_output; `ape run` imports the scripts first, so decide here,
+    # from the command line, the way Ape itself reads -v/--verbosity from sys.argv.
+    if "--json" in sys.argv[2:] and sys.argv[1:2] == ["run"] and "ape" in sys.argv[0]:
+        machine_output(True)
+
+
+_quiet_before_connecting()

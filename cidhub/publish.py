@@ -11,6 +11,12 @@ pinned on every target, each target's answer is checked against the CID computed
 registration happens only once ``min_confirmations`` targets confirmed. A publish journal
 (:mod:`cidhub.journal`) makes a rerun after a crash resume: no pin is sent twice, no asset is
 registered twice.
+
+A **private** asset (``PublishRequest(private=True, access_endpoint=...)`` with a keystore,
+``ape run publish --private``) is sealed first (:mod:`cidhub.content.sealed`: a fresh data key,
+AES-256-GCM STREAM); the ciphertext's CID is what is stored, pinned and registered, the data key
+goes to the access service's keystore before the registration is sent, and the card says only
+that the asset is private, the scheme, the plaintext size and where to ask for access.
 """
 
 from __future__ import annotations
@@ -18,18 +24,20 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from multiformats import CID
 
-from cidhub.cid import cid_to_bytes, parse_cid
-from cidhub.errors import CidError, CidhubError
-from cidhub.registry import Kind, Registration, RegistrationError, asset_id_for
-from cidhub.store import BlockStore, LocalPinTarget, PinTarget
-from cidhub.unixfs import ImportResult, get_profile, import_bytes, import_file
+from cidhub.chain.registry import Kind, Registration, RegistrationError, format_asset_id, parse_asset_ref
+from cidhub.content.cid import cid_to_bytes
+from cidhub.content.keystore import Keystore
+from cidhub.content.sealed import SCHEME, SCHEME_DESCRIPTION, digest_stream, seal_stream
+from cidhub.content.store import BlockStore, LocalPinTarget, PinTarget
+from cidhub.content.unixfs import FileImporter, ImportResult, get_profile, import_bytes, import_file
+from cidhub.errors import CidhubError
 
 if TYPE_CHECKING:
     from cidhub.journal import PublishJournal
@@ -50,26 +58,6 @@ class AlreadyRegisteredError(PublishError):
         )
 
 
-def format_asset_id(asset_id: int) -> str:
-    """Asset ids are 256-bit digests: show them as 0x-prefixed hex, like a hash."""
-    return f"0x{asset_id:064x}"
-
-
-def parse_asset_ref(value: str | int) -> int:
-    """An asset given as 0x-hex id, decimal id or any CID of its content."""
-    if isinstance(value, int):
-        return value
-    text = value.strip()
-    try:
-        if text.startswith(("0x", "0X")):
-            return int(text, 16)
-        if text.isdigit():
-            return int(text)
-        return asset_id_for(parse_cid(text))
-    except (ValueError, CidError) as exc:
-        raise PublishError(f"{value!r} is neither an asset id (0x-hex or decimal) nor a CID: {exc}") from None
-
-
 @dataclass
 class PublishRequest:
     path: Path
@@ -83,6 +71,10 @@ class PublishRequest:
     name: str | None = None
     # An earlier version this asset succeeds (id or CID): registered with register_version.
     previous: str | int | None = None
+    # Private: seal the content, register the ciphertext, deposit the data key in the keystore.
+    private: bool = False
+    # The access service's base URL (".../access/v1") the card names for a private asset.
+    access_endpoint: str | None = None
 
 
 @dataclass
@@ -94,6 +86,8 @@ class PreparedAsset:
     card_cid: CID
     card: bytes
     registration: Registration
+    # Private assets: the plaintext's size (content.size is the ciphertext's).
+    plaintext_size: int | None = None
 
     @property
     def asset_id(self) -> int:
@@ -116,9 +110,16 @@ class PublishResult:
     pinning: dict[str, Any] | None = None
     # True when this run completed a registration an interrupted run had already sent.
     resumed: bool = False
+    # Private assets: the plaintext size and the access endpoint (the CID is the ciphertext's).
+    private: bool = False
+    plaintext_size: int | None = None
+    access_endpoint: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            "private": self.private,
+            "plaintext_size": self.plaintext_size,
+            "access_endpoint": self.access_endpoint,
             "asset_id": format_asset_id(self.asset_id),
             "cid": self.cid,
             "metadata_cid": self.metadata_cid,
@@ -154,13 +155,73 @@ def default_card(request: PublishRequest, content: ImportResult, parent_cids: It
     }
 
 
-def prepare(request: PublishRequest, store: BlockStore, *, progress: bool = False) -> PreparedAsset:
+def private_card(request: PublishRequest, content: ImportResult, plaintext_size: int, parent_cids: Iterable[str],
+                 base: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The public card of a private asset: what is needed to buy and read it, and nothing about its bytes.
+
+    No plaintext hash or CID (either would let anyone confirm a guess of the content), no file
+    name unless ``request.name`` gives one. ``base`` is the publisher's own card, kept as written.
+    """
+    card = dict(base) if base is not None else {
+        "$schema": CARD_SCHEMA,
+        "name": request.name or f"private {request.kind.name.lower()}",
+        "kind": request.kind.name.lower(),
+        "content": {"cid": str(content.cid), "size": content.size, "cid_profile": content.profile, "type": "sealed"},
+        "licence_id": request.licence_id,
+        "derived_from": list(parent_cids),
+    }
+    card["access"] = {
+        "private": True,
+        "scheme": SCHEME,
+        "cipher": SCHEME_DESCRIPTION,
+        "plaintext_size": plaintext_size,
+        "endpoint": request.access_endpoint,
+        "sign_in": "EIP-4361 (Sign-In with Ethereum); licence checked with Marketplace.has_access",
+    }
+    return card
+
+
+def _check_private(request: PublishRequest, keystore: Keystore | None) -> None:
+    if not request.private:
+        return
+    if keystore is None:
+        raise PublishError("a private asset needs the access service's keystore for its data key "
+                           "(--keystore DIR and the master key in $CIDHUB_ACCESS_MASTER_KEY)")
+    if not request.access_endpoint:
+        raise PublishError("a private asset needs --access-endpoint URL: the access service buyers will sign in to")
+    if not request.access_endpoint.startswith(("http://", "https://")):
+        raise PublishError(f"access endpoint {request.access_endpoint!r} is not an http(s) URL")
+    if not request.path.is_file():
+        raise PublishError(f"{request.path} is not a regular file; only single files can be published private")
+
+
+def _seal_into_store(request: PublishRequest, store: BlockStore, keystore: Keystore) -> tuple[ImportResult, int]:
+    """Seal the file into the store (two reads: hash, then seal); deposit its data key. Returns (ciphertext, size)."""
+    from cidhub.chain.registry import asset_id_for
+
+    with open(request.path, "rb") as stream:
+        digest = digest_stream(stream)
+    # Same plaintext -> same params -> same ciphertext and CID: an interrupted publish resumes.
+    params = keystore.seal_params(digest.sha256)
+    importer = FileImporter(request.profile, store.put_block)
+    with open(request.path, "rb") as stream:
+        for piece in seal_stream(stream, params, digest):
+            importer.write(piece)
+    content = importer.finish()
+    keystore.put(asset_id_for(content.cid), str(content.cid), params.key)
+    return content, digest.size
+
+
+def prepare(request: PublishRequest, store: BlockStore, *, progress: bool = False,
+            keystore: Keystore | None = None) -> PreparedAsset:
     """Compute and store the content and its card; validate the registration. Sends nothing.
 
-    ``progress`` shows a progress bar (on stderr) while a file is read and hashed.
+    ``progress`` shows a progress bar (on stderr) while a file is read and hashed. A private
+    request is sealed, and its data key deposited in ``keystore``.
     """
     _check_readable(request.path)
     get_profile(request.profile)  # unknown profile -> clear error before reading anything
+    _check_private(request, keystore)
     parents = [parse_asset_ref(p) for p in request.parents]
     card_bytes: bytes | None = None
     if request.metadata_path is not None:
@@ -170,15 +231,29 @@ def prepare(request: PublishRequest, store: BlockStore, *, progress: bool = Fals
             json.loads(card_bytes)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise PublishError(f"metadata card {request.metadata_path} is not valid JSON: {exc}") from None
+    plaintext_size: int | None = None
     try:
-        if progress and request.path.is_file():
+        if request.private:
+            assert keystore is not None
+            content, plaintext_size = _seal_into_store(request, store, keystore)
+        elif progress and request.path.is_file():
             content = _add_with_progress(store, request.path, request.profile)
         else:
             content = store.add_file(request.path, request.profile)
     except OSError as exc:
         raise PublishError(f"cannot read {request.path}: {exc.strerror or exc}") from None
-    if card_bytes is None:
-        card = default_card(request, content, [format_asset_id(p) for p in parents])
+    parent_ids = [format_asset_id(p) for p in parents]
+    if request.private:
+        assert plaintext_size is not None
+        base = None
+        if card_bytes is not None:
+            base = json.loads(card_bytes)
+            if not isinstance(base, dict):
+                raise PublishError(f"metadata card {request.metadata_path} must be a JSON object for a private asset")
+        card = private_card(request, content, plaintext_size, parent_ids, base)
+        card_bytes = (json.dumps(card, indent=2, sort_keys=True) + "\n").encode()
+    elif card_bytes is None:
+        card = default_card(request, content, parent_ids)
         card_bytes = (json.dumps(card, indent=2, sort_keys=True) + "\n").encode()
     card_result = import_bytes(card_bytes, request.profile, store.put_block)
     try:
@@ -188,9 +263,10 @@ def prepare(request: PublishRequest, store: BlockStore, *, progress: bool = Fals
         )
     except RegistrationError as exc:
         raise PublishError(str(exc)) from None
-    LocalPinTarget(store).pin(content.cid, label=request.name or request.path.name)
-    LocalPinTarget(store).pin(card_result.cid, label=f"card of {request.path.name}")
-    return PreparedAsset(request, content, card_result.cid, card_bytes, registration)
+    label = request.name or (f"private {request.kind.name.lower()}" if request.private else request.path.name)
+    LocalPinTarget(store).pin(content.cid, label=label)
+    LocalPinTarget(store).pin(card_result.cid, label=f"card of {label}")
+    return PreparedAsset(request, content, card_result.cid, card_bytes, registration, plaintext_size)
 
 
 def check_onchain(prepared: PreparedAsset, registry: Any) -> None:
@@ -249,6 +325,9 @@ def register(prepared: PreparedAsset, registry: Any, sender: Any) -> PublishResu
         tx_hash=str(receipt.txn_hash),
         block=receipt.block_number,
         gas_used=receipt.gas_used,
+        private=prepared.request.private,
+        plaintext_size=prepared.plaintext_size,
+        access_endpoint=prepared.request.access_endpoint if prepared.request.private else None,
     )
 
 
@@ -260,15 +339,17 @@ def publish(
     *,
     pinning: PinningPlan | None = None,
     chain: ChainContext | None = None,
+    keystore: Keystore | None = None,
 ) -> PublishResult:
     """prepare + register: the whole flow behind `ape run publish`.
 
     Without ``pinning`` the content is kept in the local store only (the original flow, no
-    journal). With it, see :func:`publish_pinned`.
+    journal). With it, see :func:`publish_pinned`. ``keystore`` receives a private asset's data key.
     """
     if pinning is None:
-        return register(prepare(request, store), registry, sender)
-    return publish_pinned(request, registry, sender, store, pinning, chain or ChainContext.from_ape())
+        return register(prepare(request, store, keystore=keystore), registry, sender)
+    return publish_pinned(request, registry, sender, store, pinning, chain or ChainContext.from_ape(),
+                          keystore=keystore)
 
 
 @dataclass
@@ -276,7 +357,7 @@ class PinningPlan:
     """Where to pin before registering, and how many targets must confirm.
 
     Attributes:
-        targets: pin targets (``cidhub.pinning.build_targets`` makes them from ``--pin``).
+        targets: pin targets (``cidhub.ipfs.pinning.build_targets`` makes them from ``--pin``).
         min_confirmations: targets that must confirm; default all of them.
         p: per-target availability for the estimate ``P = 1 - (1 - p)^k``.
         progress: show progress bars while hashing and uploading.
@@ -305,12 +386,13 @@ class ChainContext:
 
 def publish_pinned(
     request: PublishRequest, registry: Any, sender: Any, store: BlockStore, plan: PinningPlan, chain: ChainContext,
+    *, keystore: Keystore | None = None,
 ) -> PublishResult:
     """Compute, pin on the plan's targets (verified), then register; resumable through the journal."""
+    from cidhub.ipfs.pinning import PinJob, car_source, replicate
     from cidhub.journal import PublishJournal
-    from cidhub.pinning import PinJob, car_source, replicate
 
-    prepared = prepare(request, store, progress=plan.progress)
+    prepared = prepare(request, store, progress=plan.progress, keystore=keystore)
     journal_dir = store.root / "journal"
 
     def open_journal() -> PublishJournal:
@@ -333,11 +415,13 @@ def publish_pinned(
         raise
     if not interrupted:
         journal = open_journal()
-    name = request.name or request.path.name
+    # A private asset's pins name neither its file nor its path: backends that re-import a file
+    # (Kubo `add` mode) would upload the plaintext, so they get the ciphertext's CAR only.
+    name = request.name or (f"private {request.kind.name.lower()}" if request.private else request.path.name)
     with _upload_progress(plan, name, prepared.content.dag_size) as on_bytes:
         jobs = [
             PinJob(prepared.content.cid, car_source(store, prepared.content.cid, on_bytes), name,
-                   request.path, get_profile(request.profile), prepared.content.size),
+                   None if request.private else request.path, get_profile(request.profile), prepared.content.size),
             PinJob(prepared.card_cid, car_source(store, prepared.card_cid), f"card of {name}"),
         ]
         report = replicate(
@@ -378,12 +462,16 @@ def _finish_interrupted(
         pinning={"targets": [{"target": t, "confirmed": True, "resumed": True} for t in pins],
                  "confirmed": len(pins)},
         resumed=True,
+        private=prepared.request.private,
+        plaintext_size=prepared.plaintext_size,
+        access_endpoint=prepared.request.access_endpoint if prepared.request.private else None,
     )
     journal.mark_registered(result.as_dict())
     return result
 
 
-def _find_registration(registry: Any, asset_id: int, from_block: int | None, chain: ChainContext) -> tuple[str | None, int | None]:
+def _find_registration(registry: Any, asset_id: int, from_block: int | None,
+                       chain: ChainContext) -> tuple[str | None, int | None]:
     """The transaction that registered ``asset_id``, searched from the journal's block on."""
     if from_block is None:
         return None, None
@@ -397,8 +485,8 @@ def _find_registration(registry: Any, asset_id: int, from_block: int | None, cha
 
 
 def _add_with_progress(store: BlockStore, path: Path, profile: str) -> ImportResult:
-    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
     from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
     size = path.stat().st_size
     columns = (TextColumn("hashing {task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),

@@ -68,6 +68,12 @@ from .modules import erc721_packed as erc721
 initializes: erc721
 
 from .modules import cid
+from .modules import royalty_receiver
+
+
+# The one thing the registry asks of the Marketplace it links to.
+interface IRoyaltyMarket:
+    def registry() -> address: view
 
 exports: (
     erc721.balanceOf,
@@ -215,6 +221,10 @@ event VersionLinked:
     root_id: indexed(uint256)
 
 
+event RoyaltyMarketSet:
+    market: indexed(address)
+
+
 event AssetMetadataChanged:
     asset_id: indexed(uint256)
     metadata_cid: Bytes[cid.MAX_CID_BYTES]
@@ -238,6 +248,9 @@ _metadata_digest: HashMap[uint256, bytes32]
 _long_cid: HashMap[uint256, Bytes[cid.MAX_CID_BYTES]]
 # provenance commitment | registration block, for assets with parents
 _provenance: HashMap[uint256, uint256]
+
+# The Marketplace whose per-asset receivers `royaltyInfo` names; set once.
+royalty_market: public(address)
 
 # version chains: previous_version[v2] = v1; every version points at the
 # chain's first asset (its root), and the root records the newest version.
@@ -604,6 +617,26 @@ def set_metadata(asset_id: uint256, metadata_cid: Bytes[cid.MAX_CID_BYTES]):
 
 
 @external
+def set_royalty_market(market: address):
+    """
+    @notice Links the registry to the Marketplace that collects ERC-2981
+            royalties: from now on `royaltyInfo` names each asset's receiver
+            address there, which only that Marketplace can sweep into the
+            asset's pool. Until then `royaltyInfo` names no receiver.
+    @dev Set once, by the admin (the deploy script, before it hands the
+         admin role to the DAO): afterwards nobody, the DAO included, can
+         redirect royalties. The Marketplace must name this registry.
+    @param market The Marketplace.
+    """
+    assert access_control.hasRole[access_control.DEFAULT_ADMIN_ROLE][msg.sender], "registry: caller is not an admin"
+    assert self.royalty_market == empty(address), "registry: royalty market already set"
+    assert market.is_contract, "registry: market is not a contract"
+    assert staticcall IRoyaltyMarket(market).registry() == self, "registry: market serves another registry"
+    self.royalty_market = market
+    log RoyaltyMarketSet(market=market)
+
+
+@external
 def delist(asset_id: uint256, reason_cid: Bytes[cid.MAX_CID_BYTES]):
     """
     @notice Flags an asset as delisted; readers (marketplace, gateways, UIs)
@@ -843,19 +876,29 @@ def asset(asset_id: uint256) -> Asset:
 @view
 def royaltyInfo(token_id: uint256, sale_price: uint256) -> (address, uint256):
     """
-    @notice ERC-2981: the royalty on a secondary sale goes to the asset's
-            current owner.
-    @dev The receiver is the owner rather than a stored address: that keeps
-         registration at one slot for owner and fields, and a sold asset's
-         royalties follow it to its new owner.
+    @notice ERC-2981: a secondary sale's royalty goes to the asset's own
+            receiver address, never to the seller. Anyone can sweep what
+            arrives there into the asset's Marketplace pool
+            (`Marketplace.sweep_royalties`), from where it is shared up the
+            provenance graph like licence revenue.
+    @dev The receiver is the CREATE2 address of the asset's forwarder at the
+         linked Marketplace (modules/royalty_receiver.vy), computed, not
+         stored: registration writes nothing for it. Like OpenZeppelin's
+         ERC2981, an id that is not registered does not revert: it gets the
+         default royalty, which is zero, and its receiver address. Before a
+         Marketplace is linked there is no receiver: (zero address, 0).
     @param token_id The asset.
     @param sale_price The sale price, in any unit.
     @return (receiver, royalty amount in the same unit, rounded down)
     """
-    aux: uint256 = self._require_asset(token_id)
-    bps: uint256 = (aux >> _ROYALTY_SHIFT) & _ROYALTY_MASK
+    market: address = self.royalty_market
+    if market == empty(address):
+        return empty(address), 0
+    # Zero for an id with no token (a reservation sets only bit 85).
+    bps: uint256 = (erc721._aux(token_id) >> _ROYALTY_SHIFT) & _ROYALTY_MASK
     # Split at MAX_BPS so that no price overflows: q * M + r gives q * bps + r * bps // M, exact.
-    return erc721._owner_of(token_id), sale_price // MAX_BPS * bps + sale_price % MAX_BPS * bps // MAX_BPS
+    return royalty_receiver.receiver_of(market, token_id), \
+        sale_price // MAX_BPS * bps + sale_price % MAX_BPS * bps // MAX_BPS
 
 
 @external

@@ -152,8 +152,8 @@ event VerifierApprovalChanged:
 
 registry: public(immutable(IAssetRegistry))
 verifier_approved: public(HashMap[address, bool])
-# output id -> the job hash whose pending claim reserved it (empty: not reserved here)
-reserved_for: public(HashMap[uint256, bytes32])
+# job hash of a pending optimistic claim -> the output id it reserved (0: none)
+reserved_output: public(HashMap[bytes32, uint256])
 
 
 @deploy
@@ -219,14 +219,16 @@ def submit(job: IComputeAttestations.Job, proof: Bytes[MAX_PROOF_BYTES]) -> uint
     """
     assert self.verifier_approved[job.verifier], "attest: verifier not approved"
     params_key: uint256 = self._check_terms(job)
-    result_id: uint256 = self._register(job)
     job_hash: bytes32 = self._job_hash(job)
     # A reserved output belongs to the job of the claim that reserved it: the
     # hub may register a reserved id, so it is the hub that refuses the rest.
-    holder: bytes32 = self.reserved_for[result_id]
-    if holder != empty(bytes32):
-        assert holder == job_hash, "attest: output reserved by a pending claim"
-        self.reserved_for[result_id] = empty(bytes32)
+    # (Asked before the registration, which clears the registry's flag; the
+    # read warms the slot the registration reads anyway.)
+    output_id: uint256 = self._output_id(job.output_cid)
+    if staticcall registry.is_reserved(output_id):
+        assert self.reserved_output[job_hash] == output_id, "attest: output reserved by a pending claim"
+        self.reserved_output[job_hash] = 0
+    result_id: uint256 = self._register(job)
     self._check_inputs(job.model_id, job.dataset_ids)
     ref: IComputeVerifier.JobRef = IComputeVerifier.JobRef(
         job_hash=job_hash,
@@ -262,8 +264,8 @@ def _check(job: IComputeAttestations.Job) -> IComputeVerifier.JobRef:
     output_id: uint256 = self._output_id(job.output_cid)
     assert not self._exists(output_id), "attest: output already registered"
     job_hash: bytes32 = self._job_hash(job)
-    holder: bytes32 = self.reserved_for[output_id]
-    assert holder == empty(bytes32) or holder == job_hash, "attest: output reserved by a pending claim"
+    if staticcall registry.is_reserved(output_id):
+        assert self.reserved_output[job_hash] == output_id, "attest: output reserved by a pending claim"
     self._check_inputs(job.model_id, job.dataset_ids)
     return IComputeVerifier.JobRef(
         job_hash=job_hash,
@@ -437,27 +439,30 @@ def reserve_output(output_id: uint256, job_hash: bytes32):
     @param job_hash The claimed job's hash (JobRef.job_hash).
     """
     assert self.verifier_approved[msg.sender], "attest: caller is not an approved verifier"
-    assert self.reserved_for[output_id] == empty(bytes32) and not staticcall registry.is_reserved(output_id), \
-        "attest: output reserved by a pending claim"
+    assert not staticcall registry.is_reserved(output_id), "attest: output reserved by a pending claim"
     # No event of its own: the registry logs AssetReserved, and the claim's
     # Claimed event of the same transaction names the job.
-    self.reserved_for[output_id] = job_hash
+    self.reserved_output[job_hash] = output_id
     extcall registry.reserve(output_id)
 
 
 @external
-def release_output(output_id: uint256):
+def release_output(job_hash: bytes32):
     """
-    @notice Ends the reservation of an output whose claim was rejected, so
-            that anyone may register it again.
+    @notice Ends the reservation a rejected claim holds, so that anyone may
+            register its output again.
     @dev Approved verifiers, and VERIFIER_MANAGER_ROLE (the DAO), which can
          release what a verifier it no longer approves left reserved. Does
-         nothing in the registry if the id is no longer reserved there.
-    @param output_id The output's asset id.
+         nothing if the job holds no reservation, and nothing in the
+         registry if the id is no longer reserved there.
+    @param job_hash The claimed job's hash.
     """
     assert self.verifier_approved[msg.sender] or access_control.hasRole[VERIFIER_MANAGER_ROLE][msg.sender], \
         "attest: caller may not release outputs"
-    self.reserved_for[output_id] = empty(bytes32)
+    output_id: uint256 = self.reserved_output[job_hash]
+    if output_id == 0:
+        return
+    self.reserved_output[job_hash] = 0
     if staticcall registry.is_reserved(output_id):
         extcall registry.release(output_id)
 

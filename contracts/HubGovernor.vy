@@ -20,11 +20,21 @@
        0 against, 1 for, 2 abstain; quorum counts for + abstain; a proposal
        succeeds with quorum and more for than against votes;
      - a description ending in "#proposer=0x<address>" can only be proposed
-       by that address (front-running protection, as in OZ).
-     Where it differs: function names are snake_case; ballots signed for
-     `cast_vote_by_sig` carry an expiry (Ballot(uint256 proposalId,uint8
-     support,address voter,uint256 nonce,uint256 expiry)); vote params
-     (VoteCastWithParams) are not supported; queued proposals expire
+       by that address (front-running protection, as in OZ);
+     - OZ 5.1's IGovernor, GovernorSettings, GovernorCountingSimple and
+       GovernorVotesQuorumFraction functions exist under their camelCase
+       names beside the snake_case ones (castVote, proposalSnapshot,
+       quorumNumerator(), quorumNumerator(timepoint), ...), with OZ's
+       semantics; tests/oz/ checks them against an OZ governor on the same
+       token. quorumDenominator() is 10,000: numerators and the
+       QuorumNumeratorUpdated event are basis points.
+     Where it differs: ballots signed for `cast_vote_by_sig` carry an
+     expiry (Ballot(uint256 proposalId,uint8 support,address voter,uint256
+     nonce,uint256 expiry)), so OZ's castVoteBySig and
+     castVoteWithReasonAndParamsBySig (no expiry) are not offered, nor is
+     IGovernor's ERC-165 id claimed; vote params (VoteCastWithParams) are
+     not supported (castVoteWithReasonAndParams takes empty params only);
+     no relay / token receivers / updateTimelock; queued proposals expire
      GRACE_PERIOD after their ETA (Compound's rule, giving "Expired" a
      meaning); anyone may cancel a proposal whose proposer's votes fell
      below the proposal threshold (Compound Bravo's rule); each proposal
@@ -120,6 +130,11 @@ _FOR: constant(uint8) = 1
 _ABSTAIN: constant(uint8) = 2
 
 _CLOCK_MODE: constant(String[32]) = "mode=timestamp"
+
+# Binary search bound of the quorum history (a history shorter than 2**32).
+_QUORUM_SEARCH_STEPS: constant(uint256) = 32
+# ERC-165 identifier of ERC-165 itself.
+_ERC165_ID: constant(bytes4) = 0x01ffc9a7
 
 # Proposal core word: vote start (snapshot) | vote end << 48 | eta << 96 |
 # quorum numerator << 144 | flags << 160.
@@ -231,6 +246,10 @@ voting_period: public(uint256)
 proposal_threshold: public(uint256)
 # Quorum, in basis points of the total supply at the snapshot.
 quorum_numerator: public(uint256)
+# Its history, for OpenZeppelin's quorumNumerator(timepoint) / quorum(timepoint):
+# position -> timepoint << 16 | numerator, oldest first.
+_quorum_history: HashMap[uint256, uint256]
+_quorum_history_length: uint256
 # Ballot signature nonces.
 nonces: public(HashMap[address, uint256])
 
@@ -472,6 +491,9 @@ def queue(
     assert self._state(proposal_id) == _SUCCEEDED, "governor: proposal not successful"
     delay: uint256 = staticcall timelock.get_minimum_delay()
     eta: uint256 = block.timestamp + delay
+    # The ETA has 48 bits of the core word; beyond them it would set the
+    # quorum and flag bits (only a timelock delay of ~9 million years gets there).
+    assert eta <= _TIME_MASK, "governor: timelock delay too long"
     self._core[proposal_id] |= eta << _ETA_SHIFT
     # The first action's operation stands for the proposal in `state`.
     self._timelock_ids[proposal_id] = self._operation_id(
@@ -732,10 +754,16 @@ def get_receipt(proposal_id: uint256, voter: address) -> Receipt:
 @view
 def quorum(timepoint: uint256) -> uint256:
     """
-    @notice The quorum, under the current quorum fraction, for a snapshot
-            at `timepoint` (which must be over).
+    @notice The quorum for a snapshot at `timepoint` (which must be over):
+            the quorum fraction in force then, of the total supply then
+            (OpenZeppelin's GovernorVotesQuorumFraction.quorum).
+    @dev A proposal keeps the fraction in force when it was *made*
+         (`proposal_quorum`); the two differ only if the fraction changed
+         between a proposal and its snapshot.
+    @param timepoint A unix time before the current block's.
+    @return uint256 Votes (for + abstain) needed.
     """
-    return self._quorum_at(timepoint, self.quorum_numerator)
+    return self._quorum_at(timepoint, self._quorum_numerator_at(timepoint))
 
 
 @external
@@ -799,6 +827,292 @@ def quorum_denominator() -> uint256:
     @notice QUORUM_DENOMINATOR (basis points), as OpenZeppelin names it.
     """
     return QUORUM_DENOMINATOR
+
+
+# ---------------------------------------------------------------- OpenZeppelin IGovernor names
+# The camelCase names of OpenZeppelin 5.1's IGovernor, GovernorSettings,
+# GovernorCountingSimple and GovernorVotesQuorumFraction, beside the
+# snake_case ones (as HubToken does for EIP-5805), with OpenZeppelin's
+# semantics: the proposal views answer 0 for an unknown id where OpenZeppelin
+# does. Left out on purpose:
+# - castVoteBySig / castVoteWithReasonAndParamsBySig: their Ballot has no
+#   expiry; cast_vote_by_sig's ballots expire, and a weaker form is not added
+#   just to match. So is supportsInterface(IGovernor): ERC-165 would claim
+#   all 26 of IGovernor's functions;
+# - relay, onERC721Received, onERC1155Received: the timelock, not the
+#   governor, holds and receives the DAO's assets;
+# - updateTimelock: the timelock is immutable.
+
+
+@external
+def castVote(proposalId: uint256, support: uint8) -> uint256:
+    """
+    @notice OpenZeppelin name of `cast_vote`.
+    @param proposalId The proposal.
+    @param support 0 against, 1 for, 2 abstain.
+    @return uint256 The weight of the vote.
+    """
+    return self._cast_vote(proposalId, msg.sender, support, "")
+
+
+@external
+def castVoteWithReason(proposalId: uint256, support: uint8, reason: String[MAX_REASON_BYTES]) -> uint256:
+    """
+    @notice OpenZeppelin name of `cast_vote_with_reason`.
+    @param proposalId The proposal.
+    @param support 0 against, 1 for, 2 abstain.
+    @param reason Free text, published in VoteCast.
+    @return uint256 The weight of the vote.
+    """
+    return self._cast_vote(proposalId, msg.sender, support, reason)
+
+
+@external
+def castVoteWithReasonAndParams(
+    proposalId: uint256, support: uint8, reason: String[MAX_REASON_BYTES], params: Bytes[MAX_REASON_BYTES]
+) -> uint256:
+    """
+    @notice OpenZeppelin's castVoteWithReasonAndParams, for empty params
+            (a plain vote with a reason, logged as VoteCast as OpenZeppelin
+            does for empty params).
+    @dev Simple counting has no use for params; non-empty params revert
+         rather than be silently dropped.
+    @param proposalId The proposal.
+    @param support 0 against, 1 for, 2 abstain.
+    @param reason Free text, published in VoteCast.
+    @param params Must be empty.
+    @return uint256 The weight of the vote.
+    """
+    assert len(params) == 0, "governor: vote params not supported"
+    return self._cast_vote(proposalId, msg.sender, support, reason)
+
+
+@external
+@view
+def hasVoted(proposalId: uint256, account: address) -> bool:
+    """
+    @notice OpenZeppelin name of `has_voted`.
+    @param proposalId The proposal.
+    @param account The voter.
+    @return bool Whether it has voted.
+    """
+    return self._receipts[proposalId][account] != 0
+
+
+@external
+@pure
+def hashProposal(
+    targets: DynArray[address, _ACTIONS_ARG_BOUND],
+    values: DynArray[uint256, _ACTIONS_ARG_BOUND],
+    calldatas: DynArray[Bytes[MAX_CALLDATA_BYTES], _ACTIONS_ARG_BOUND],
+    descriptionHash: bytes32,
+) -> uint256:
+    """
+    @notice OpenZeppelin name of `hash_proposal`.
+    @return uint256 keccak256(abi.encode(targets, values, calldatas, descriptionHash)).
+    """
+    return convert(keccak256(abi_encode(targets, values, calldatas, descriptionHash)), uint256)
+
+
+@external
+@view
+def proposalSnapshot(proposalId: uint256) -> uint256:
+    """
+    @notice The timepoint votes are counted at (0 for an unknown id).
+    @param proposalId The proposal.
+    @return uint256 Unix time.
+    """
+    return self._core[proposalId] & _TIME_MASK
+
+
+@external
+@view
+def proposalDeadline(proposalId: uint256) -> uint256:
+    """
+    @notice The last timepoint of the vote (0 for an unknown id).
+    @param proposalId The proposal.
+    @return uint256 Unix time.
+    """
+    return (self._core[proposalId] >> _END_SHIFT) & _TIME_MASK
+
+
+@external
+@view
+def proposalProposer(proposalId: uint256) -> address:
+    """
+    @notice Who proposed it (zero for an unknown id).
+    @param proposalId The proposal.
+    @return address The proposer.
+    """
+    return self._proposers[proposalId]
+
+
+@external
+@view
+def proposalEta(proposalId: uint256) -> uint256:
+    """
+    @notice When a queued proposal becomes executable (0 if not queued).
+    @param proposalId The proposal.
+    @return uint256 Unix time.
+    """
+    return (self._core[proposalId] >> _ETA_SHIFT) & _TIME_MASK
+
+
+@external
+@view
+def proposalNeedsQueuing(proposalId: uint256) -> bool:
+    """
+    @notice Always true: every proposal goes through the timelock.
+    @param proposalId The proposal.
+    @return bool True.
+    """
+    return True
+
+
+@external
+@view
+def proposalVotes(proposalId: uint256) -> (uint256, uint256, uint256):
+    """
+    @notice GovernorCountingSimple's tallies (zeros for an unknown id).
+    @param proposalId The proposal.
+    @return (against, for, abstain)
+    """
+    return (
+        self._tallies[proposalId][0] & _TALLY_MASK,
+        self._tallies[proposalId][1] & _TALLY_MASK,
+        self._tallies[proposalId][2] & _TALLY_MASK,
+    )
+
+
+@external
+@view
+def votingDelay() -> uint256:
+    """
+    @notice OpenZeppelin name of `voting_delay` (seconds).
+    @return uint256 Seconds from proposal to snapshot.
+    """
+    return self.voting_delay
+
+
+@external
+@view
+def votingPeriod() -> uint256:
+    """
+    @notice OpenZeppelin name of `voting_period` (seconds).
+    @return uint256 Seconds the vote lasts.
+    """
+    return self.voting_period
+
+
+@external
+@view
+def proposalThreshold() -> uint256:
+    """
+    @notice OpenZeppelin name of `proposal_threshold`.
+    @return uint256 Votes needed to propose.
+    """
+    return self.proposal_threshold
+
+
+@external
+@view
+def getVotes(account: address, timepoint: uint256) -> uint256:
+    """
+    @notice OpenZeppelin name of `get_votes`.
+    @param account The voter.
+    @param timepoint A unix time before the current block's.
+    @return uint256 Votes.
+    """
+    return staticcall token.get_past_votes(account, timepoint)
+
+
+@external
+@view
+def getVotesWithParams(account: address, timepoint: uint256, params: Bytes[MAX_REASON_BYTES]) -> uint256:
+    """
+    @notice As `getVotes`: params do not change votes here (nor in
+            OpenZeppelin's GovernorVotes).
+    @param account The voter.
+    @param timepoint A unix time before the current block's.
+    @param params Ignored.
+    @return uint256 Votes.
+    """
+    return staticcall token.get_past_votes(account, timepoint)
+
+
+@external
+@view
+def quorumNumerator(timepoint: uint256 = max_value(uint256)) -> uint256:
+    """
+    @notice The quorum numerator (basis points of QUORUM_DENOMINATOR) in
+            force at `timepoint`; without it, the current one. Both of
+            OpenZeppelin's overloads.
+    @param timepoint A unix time (default: now).
+    @return uint256 Basis points.
+    """
+    return self._quorum_numerator_at(timepoint)
+
+
+@external
+@pure
+def quorumDenominator() -> uint256:
+    """
+    @notice QUORUM_DENOMINATOR: numerators are basis points.
+    @return uint256 10,000.
+    """
+    return QUORUM_DENOMINATOR
+
+
+@external
+def setVotingDelay(newVotingDelay: uint48):
+    """
+    @notice OpenZeppelin name of `set_voting_delay`. Timelock only.
+    @param newVotingDelay Seconds, at most MAX_VOTING_DELAY.
+    """
+    self._check_timelock()
+    self._set_voting_delay(convert(newVotingDelay, uint256))
+
+
+@external
+def setVotingPeriod(newVotingPeriod: uint32):
+    """
+    @notice OpenZeppelin name of `set_voting_period`. Timelock only.
+    @param newVotingPeriod Seconds, MIN_VOTING_PERIOD to MAX_VOTING_PERIOD.
+    """
+    self._check_timelock()
+    self._set_voting_period(convert(newVotingPeriod, uint256))
+
+
+@external
+def setProposalThreshold(newProposalThreshold: uint256):
+    """
+    @notice OpenZeppelin name of `set_proposal_threshold`. Timelock only.
+    @param newProposalThreshold Votes, at most 1 % of the total supply.
+    """
+    self._check_timelock()
+    self._set_proposal_threshold(newProposalThreshold)
+
+
+@external
+def updateQuorumNumerator(newQuorumNumerator: uint256):
+    """
+    @notice OpenZeppelin name of `update_quorum_numerator`. Timelock only.
+    @param newQuorumNumerator Basis points, at most MAX_QUORUM_NUMERATOR.
+    """
+    self._check_timelock()
+    self._set_quorum_numerator(newQuorumNumerator)
+
+
+@external
+@pure
+def supportsInterface(interface_id: bytes4) -> bool:
+    """
+    @notice ERC-165. Only ERC-165 itself: see the section comment for why
+            not IGovernor's identifier.
+    @param interface_id The identifier.
+    @return bool Whether it is supported.
+    """
+    return interface_id == _ERC165_ID
 
 
 # ---------------------------------------------------------------- internals
@@ -912,3 +1226,43 @@ def _set_quorum_numerator(new_quorum_numerator: uint256):
     assert new_quorum_numerator <= MAX_QUORUM_NUMERATOR, "governor: quorum too high"
     log QuorumNumeratorUpdated(old_quorum_numerator=self.quorum_numerator, new_quorum_numerator=new_quorum_numerator)
     self.quorum_numerator = new_quorum_numerator
+    # OpenZeppelin's Checkpoints.push: a second change at the same timepoint
+    # replaces the first.
+    length: uint256 = self._quorum_history_length
+    entry: uint256 = (block.timestamp << 16) | new_quorum_numerator
+    if length != 0 and self._quorum_history[length - 1] >> 16 == block.timestamp:
+        self._quorum_history[length - 1] = entry
+    else:
+        # Fewer than 2**32 entries, so the search's 32 steps suffice: each
+        # needs a passed proposal (a vote of an hour at least).
+        self._quorum_history[length] = entry
+        self._quorum_history_length = length + 1
+
+
+@internal
+@view
+def _quorum_numerator_at(timepoint: uint256) -> uint256:
+    """
+    @dev The numerator of the last change at or before `timepoint` (0 before
+         the deployment), newest first, then a bounded binary search.
+    """
+    length: uint256 = self._quorum_history_length
+    if length == 0:
+        return 0
+    newest: uint256 = self._quorum_history[length - 1]
+    if newest >> 16 <= timepoint:
+        return newest & _QUORUM_MASK
+    # The first position whose timepoint is after `timepoint` is in [0, length - 1].
+    low: uint256 = 0
+    high: uint256 = length - 1
+    for _: uint256 in range(_QUORUM_SEARCH_STEPS):
+        if low >= high:
+            break
+        mid: uint256 = (low + high) >> 1
+        if self._quorum_history[mid] >> 16 > timepoint:
+            high = mid
+        else:
+            low = mid + 1
+    if high == 0:
+        return 0
+    return self._quorum_history[high - 1] & _QUORUM_MASK

@@ -86,6 +86,7 @@ exports: (
     votes.getPastVotes,
     votes.getPastTotalSupply,
     votes.num_checkpoints,
+    votes.numCheckpoints,
     votes.checkpoints,
 )
 

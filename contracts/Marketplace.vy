@@ -25,6 +25,10 @@
      them against its provenance commitment. Like a mutable 0xSplits split,
      revenue is shared by the split in force when it is distributed, so
      co-authors either trust the owner or ask for `lock_split`.
+     Secondary sales of the asset NFT itself pay their ERC-2981 royalty to a
+     per-asset address (see modules/royalty_receiver.vy and the registry's
+     `royaltyInfo`); `sweep_royalties` moves what arrived there into the
+     asset's pending pool, from where it is distributed like licence revenue.
      Rounding: every division rounds down; the remainder of a split (at most
      one wei per recipient) goes to the split's first recipient, or to the
      owner for the default split. No wei is created or lost: for every token,
@@ -46,6 +50,7 @@ from snekmate.auth import access_control
 initializes: access_control
 
 from .interfaces import IAssetRegistry
+from .modules import royalty_receiver
 
 exports: (
     access_control.DEFAULT_ADMIN_ROLE,
@@ -157,6 +162,13 @@ event Withdrawn:
     caller: address
 
 
+event RoyaltiesSwept:
+    asset_id: indexed(uint256)
+    token: indexed(address)
+    amount: uint256
+    caller: address
+
+
 event FeeChanged:
     fee_bps: uint256
     treasury: indexed(address)
@@ -184,6 +196,9 @@ balance_of: public(HashMap[address, HashMap[address, uint256]])
 _fee_config: uint256
 token_allowed: public(HashMap[address, bool])
 
+# the royalty receiver being swept: the one account whose ether `__default__` takes
+_sweep_source: transient(address)
+
 _split_hash: HashMap[uint256, bytes32]
 _split_entries: HashMap[uint256, HashMap[uint256, uint256]]
 _split_length: HashMap[uint256, uint256]
@@ -209,7 +224,7 @@ def __init__(registry_: IAssetRegistry, treasury_: address, fee_bps_: uint256):
 
 @internal
 @view
-def _require_owner(asset_id: uint256):
+def _owner_of(asset_id: uint256) -> address:
     # ownerOf reverts for an unknown asset; call it without bubbling that up, so
     # the caller is told what is wrong in the marketplace's own words.
     success: bool = False
@@ -222,7 +237,13 @@ def _require_owner(asset_id: uint256):
         revert_on_failure=False,
     )
     assert success and len(response) == 32, "market: unknown asset"
-    assert abi_decode(response, address) == msg.sender, "market: caller is not the asset owner"
+    return abi_decode(response, address)
+
+
+@internal
+@view
+def _require_owner(asset_id: uint256):
+    assert self._owner_of(asset_id) == msg.sender, "market: caller is not the asset owner"
 
 
 @internal
@@ -575,6 +596,91 @@ def _withdraw(account: address, token: address) -> uint256:
         assert extcall IERC20(token).transfer(account, amount, default_return_value=True), \
             "market: token transfer failed"
     return amount
+
+
+# ---------------------------------------------------------------- secondary-sale royalties
+
+
+@external
+@view
+def royalty_receiver_of(asset_id: uint256) -> address:
+    """
+    @notice Where ERC-2981 royalties for `asset_id` are paid: the address the
+            registry's `royaltyInfo` names, for any id, registered or not.
+    @dev A CREATE2 address of this contract (salt: the asset id); it accepts
+         ETH and tokens before any code is deployed there.
+    @param asset_id The asset.
+    @return address The asset's royalty receiver.
+    """
+    return royalty_receiver.receiver_of(self, asset_id)
+
+
+@internal
+@view
+def _holdings(token: address) -> uint256:
+    if token == ETH:
+        return self.balance
+    return staticcall IERC20(token).balanceOf(self)
+
+
+@external
+@nonreentrant
+def sweep_royalties(asset_id: uint256, token: address) -> uint256:
+    """
+    @notice Moves the royalties waiting at the asset's receiver into its
+            pending pool, from where `distribute` shares them up the
+            provenance graph like licence revenue. Anyone may call it.
+    @dev The first sweep of an asset deploys its forwarder (about 45k gas).
+         The pool is credited with what this contract's balance grew by, so
+         it holds exactly what it owes whatever the token reports about the
+         receiver; the global lock covers the calls between the measurements.
+         A delisted asset can be swept: what its sales paid is still owed
+         upstream. Royalties paid for an id that is not registered wait at
+         its receiver until the id is registered. An ERC-20 the DAO has not
+         allowed waits there until it is allowed.
+    @param asset_id A registered asset.
+    @param token ETH (the zero address) or an allowed ERC-20.
+    @return uint256 The amount credited to the asset's pool.
+    """
+    assert token == ETH or self.token_allowed[token], "market: unsupported token"
+    self._owner_of(asset_id)
+    receiver: address = royalty_receiver.receiver_of(self, asset_id)
+    waiting: uint256 = 0
+    if token == ETH:
+        waiting = receiver.balance
+    else:
+        waiting = staticcall IERC20(token).balanceOf(receiver)
+    assert waiting != 0, "market: nothing to sweep"
+    if not receiver.is_contract:
+        royalty_receiver.deploy(asset_id)
+    before: uint256 = self._holdings(token)
+    if token == ETH:
+        self._sweep_source = receiver
+        royalty_receiver.forward(receiver, self, waiting, b"")
+        self._sweep_source = empty(address)
+    else:
+        response: Bytes[royalty_receiver.MAX_RESPONSE_BYTES] = royalty_receiver.forward(
+            receiver, token, 0, abi_encode(self, waiting, method_id=method_id("transfer(address,uint256)")))
+        # As `default_return_value=True`: no answer, or an answer of true.
+        assert len(response) == 0 or (len(response) >= 32 and convert(extract32(response, 0), uint256) == 1), \
+            "market: token transfer failed"
+    after: uint256 = self._holdings(token)
+    assert after > before, "market: nothing arrived"
+    received: uint256 = after - before
+    self.pending[asset_id][token] += received
+    log RoyaltiesSwept(asset_id=asset_id, token=token, amount=received, caller=msg.sender)
+    return received
+
+
+@external
+@payable
+def __default__():
+    """
+    @notice Refuses plain ether and unknown calls; the one exception is a
+            royalty receiver handing over its balance inside `sweep_royalties`.
+    @dev Ether sent here any other way would be held but owed to nobody.
+    """
+    assert msg.sender == self._sweep_source, "market: unexpected call"
 
 
 # ---------------------------------------------------------------- DAO levers

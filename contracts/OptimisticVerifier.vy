@@ -32,7 +32,8 @@
      where total_bonded is the sum of bonds of PENDING and CHALLENGED claims
      and total_owed the sum of credits not yet withdrawn.
      Bond size, window and arbiter timeout are DAO parameters; each claim
-     keeps the ones in force when it was made.
+     keeps the bond and window in force when it was made, and a challenge
+     the timeout in force when it is made.
 @custom:security Value moves only in `withdraw` / `withdraw_to` (nonreentrant,
                  state zeroed before the call). A claimant cannot challenge
                  its own claim. The arbiter cannot rule after its deadline,
@@ -159,8 +160,6 @@ hub: public(immutable(IComputeAttestations))
 
 _claim_a: HashMap[bytes32, uint256]
 _claim_b: HashMap[bytes32, uint256]
-# the claimed output's asset id, reserved in the registry while the claim is open
-_claim_output: HashMap[bytes32, uint256]
 _params: uint256
 
 owed: public(HashMap[address, uint256])
@@ -207,7 +206,6 @@ def claim(job: IComputeAttestations.Job) -> bytes32:
     deadline: uint256 = block.timestamp + ((params >> _WINDOW_SHIFT) & _U64)
     self._claim_a[ref.job_hash] = self._word_a(msg.sender, deadline, PENDING)
     self._claim_b[ref.job_hash] = bond << _BOND_SHIFT
-    self._claim_output[ref.job_hash] = ref.output_id
     self.total_bonded += bond
     log Claimed(job_hash=ref.job_hash, claimant=msg.sender, bond=bond, deadline=deadline, job=job)
     # The output is public from now on: hold it for this job until the claim settles.
@@ -292,6 +290,19 @@ def expire_challenge(job_hash: bytes32):
     @notice Ends a challenge the arbiter did not rule on in time: each side
             gets its bond back and the claim is rejected (it was never
             shown to hold). Anyone may call it.
+    @dev Who wins when nobody rules. Accepting by default would let any
+         false claim through whenever the arbiter is slow or absent, and an
+         accepted result is permanent: it is registered, sold, and pays its
+         owner and "parents" on every sale. Rejecting by default lets a
+         cheap challenge kill an honest claim, but only when the arbiter
+         fails, and the loss is recoverable: the claimant loses time and
+         gas, keeps its bond, and can claim again (another job hash) or use
+         another verifier. So a silent arbiter fails closed, and neither
+         side is paid for a ruling that never came (slashing the challenger
+         would reward false claims; slashing the claimant, cheap challenges).
+         What deters cheap challenges is a ruling: the arbiter gives the
+         challenger's bond to an honest claimant, and the deploy makes sure
+         the DAO can rule within the timeout (see the module docstring).
     @param job_hash The claim.
     """
     word: uint256 = self._claim_a[job_hash]
@@ -320,7 +331,7 @@ def _release_output(job_hash: bytes32):
     assert msg.gas >= _RELEASE_GAS_NEEDED, "attest: not enough gas to release the output"
     success: bool = raw_call(
         hub.address,
-        abi_encode(self._claim_output[job_hash], method_id=method_id("release_output(uint256)")),
+        abi_encode(job_hash, method_id=method_id("release_output(bytes32)")),
         gas=_RELEASE_GAS,
         revert_on_failure=False,
     )

@@ -3,10 +3,10 @@
 import click
 from ape.cli import ConnectedProviderCommand
 
-from cidhub.chain import current_deployment, list_assets, registry_contract
+from cidhub.chain.assets import current_deployment, list_assets, registry_contract
+from cidhub.chain.registry import format_asset_id
 from cidhub.errors import CidhubError
 from cidhub.output import machine_output, print_json, print_table, short_hex
-from cidhub.publish import format_asset_id
 
 
 @click.command(cls=ConnectedProviderCommand)

@@ -1,6 +1,7 @@
 """Verifiable compute from the command line.
 
-    ape run attest run --model ASSET --data ASSET [--data ...] --owner ADDR [--verifier signed|optimistic|zk] --out job.json
+    ape run attest run --model ASSET --data ASSET [--data ...] --owner ADDR
+                       [--verifier signed|optimistic|zk] --out job.json
     ape run attest submit JOB --account A [--attester TEST::N]     signed: re-run, sign, submit
                                                                     optimistic: claim with the bond
                                                                     zk: --proof proof.json (zkProof, instances)
@@ -22,15 +23,38 @@ from pathlib import Path
 import click
 from ape.cli import ConnectedProviderCommand, account_option
 
-from cidhub.attest import AttestError, Job, ScoreParams, build_job, job_document, load_job_document, reproduce, run_job
-from cidhub.attest_chain import (AttestContracts, attester_key, challenge, claim, find_job, finalize,
-                                 job_hash_of_result, job_status, list_jobs, resolve, sign_for_chain, submit_signed,
-                                 submit_zk, withdraw_bonds, zk_public_inputs)
-from cidhub.compute import ComputeError
+from cidhub.chain.registry import format_asset_id, parse_asset_ref
+from cidhub.compute.jobs import (
+    AttestError,
+    Job,
+    ScoreParams,
+    build_job,
+    job_document,
+    load_job_document,
+    reproduce,
+    run_job,
+)
+from cidhub.compute.onchain import (
+    AttestContracts,
+    attester_key,
+    challenge,
+    claim,
+    finalize,
+    find_job,
+    job_hash_of_result,
+    job_status,
+    list_jobs,
+    resolve,
+    sign_for_chain,
+    submit_signed,
+    submit_zk,
+    withdraw_bonds,
+    zk_public_inputs,
+)
+from cidhub.compute.runner import ComputeError
+from cidhub.content.store import BlockStore
 from cidhub.errors import CidhubError
 from cidhub.output import machine_output, print_json, print_table, short_hex
-from cidhub.publish import format_asset_id, parse_asset_ref
-from cidhub.store import BlockStore
 
 EXIT_DOES_NOT_HOLD = 3
 EXIT_CANNOT_CHECK = 4
@@ -138,7 +162,8 @@ def run_cmd(model, datasets, owner, verifier_kind, model_share, data_shares, par
 @click.argument("job_ref", metavar="JOB")
 @account_option()
 @click.option("--attester", help="Signed jobs: the attester, TEST::N on a local chain (else $CIDHUB_ATTESTER_KEY).")
-@click.option("--valid-for", default=3_600, show_default=True, type=int, help="Signed jobs: seconds the attestation lives.")
+@click.option("--valid-for", default=3_600, show_default=True, type=int,
+              help="Signed jobs: seconds the attestation lives.")
 @click.option("--proof", "proof_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help='zk jobs: JSON {"proof": "0x...", "instances": [...]}.')
 @_data_dir_option
@@ -193,13 +218,14 @@ def zk_inputs_cmd(job_ref, as_json):
         print_json({"job_hash": job.job_hash, "instances": [str(v) for v in values], "labels": labels})
         return
     print_table(f"public inputs of job {short_hex(job.job_hash)}", ["#", "input", "value"],
-                [[i, label, str(v)] for i, (label, v) in enumerate(zip(labels, values))])
+                [[i, label, str(v)] for i, (label, v) in enumerate(zip(labels, values, strict=True))])
 
 
 @cli.command(cls=ConnectedProviderCommand, name="challenge")
 @click.argument("job_ref", metavar="JOB")
 @account_option()
-@click.option("--force", is_flag=True, help="Challenge even if the claim reproduces here (you will likely lose the bond).")
+@click.option("--force", is_flag=True,
+              help="Challenge even if the claim reproduces here (you will likely lose the bond).")
 @_data_dir_option
 @_json_option
 def challenge_cmd(job_ref, account, force, data_dir, as_json):
@@ -228,7 +254,8 @@ def challenge_cmd(job_ref, account, force, data_dir, as_json):
 @cli.command(cls=ConnectedProviderCommand, name="finalize")
 @click.argument("job_ref", metavar="JOB")
 @account_option()
-@click.option("--no-submit", is_flag=True, help="Only finalize the claim (return the bond); do not register the result.")
+@click.option("--no-submit", is_flag=True,
+              help="Only finalize the claim (return the bond); do not register the result.")
 @_json_option
 def finalize_cmd(job_ref, account, no_submit, as_json):
     """Finalize an unchallenged claim after its window, then register the result."""

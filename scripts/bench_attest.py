@@ -15,13 +15,14 @@ from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand
 from eth_account import Account
 
-from cidhub.attest import Job, sign_job, zk_instances
 from cidhub.bench import GAS_RESULTS, report_for, write_results
-from cidhub.cid import RAW, cid_to_bytes, make_cid
+from cidhub.compute.jobs import Job, sign_job, zk_instances
+from cidhub.content.cid import RAW, cid_to_bytes, make_cid
 from cidhub.output import print_table
 
 TARGETS = {
-    "submit_signed_attestation": (180_000, "registry register_for with 2 parents alone: see register_for_2_parents_baseline"),
+    "submit_signed_attestation": (180_000,
+                                  "registry register_for with 2 parents alone: see register_for_2_parents_baseline"),
 }
 BOND = 10**17
 WINDOW = 3_600

@@ -12,8 +12,8 @@ import click
 from ape import accounts, project
 from ape.cli import ConnectedProviderCommand
 
-from cidhub.cid import RAW, cid_to_bytes, make_cid
 from cidhub.bench import GAS_RESULTS, report_for, write_results
+from cidhub.content.cid import RAW, cid_to_bytes, make_cid
 from cidhub.output import print_table
 
 RESULTS = GAS_RESULTS
@@ -56,7 +56,8 @@ def cli(output):
     items = [(_cid(f"batch{i}"), 0, meta, 1, [], [], 0) for i in range(10)]
     gas["register_batch_10_per_asset"] = registry.register_batch(items, sender=second).gas_used // 10
     last = tx.events[-1].asset_id
-    gas["register_version"] = registry.register_version(last, _cid("b2"), 1, meta, 1, [], [], 500, sender=first).gas_used
+    tx = registry.register_version(last, _cid("b2"), 1, meta, 1, [], [], 500, sender=first)
+    gas["register_version"] = tx.gas_used
     gas["set_metadata"] = registry.set_metadata(p1, _cid("card2"), sender=first).gas_used
     gas["delist"] = registry.delist(p2, meta, sender=curator).gas_used
     gas["transfer_from"] = registry.transferFrom(first, third, p1, sender=first).gas_used

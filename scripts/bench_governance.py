@@ -18,8 +18,8 @@ from eth_abi import encode as abi_encode
 from eth_utils import keccak
 
 from cidhub.bench import GAS_RESULTS, report_for, write_results
-from cidhub.cid import RAW, cid_to_bytes, make_cid
-from cidhub.governance import GovernanceConfig, Support, advance_time, deploy_dao
+from cidhub.chain.governance import GovernanceConfig, Support, advance_time, deploy_dao
+from cidhub.content.cid import RAW, cid_to_bytes, make_cid
 from cidhub.output import print_table
 
 UNIT = 10**18
@@ -93,7 +93,8 @@ def cli(output):
         proposal_id, int(Support.ABSTAIN), carol, expiry, signature, sender=deployer).gas_used
     advance_time(config.voting_period + 1)
     description_hash = keccak(text=description)
-    gas["gov_queue_1_action"] = governor.queue([registry.address], [0], [calldata], description_hash, sender=dave).gas_used
+    tx = governor.queue([registry.address], [0], [calldata], description_hash, sender=dave)
+    gas["gov_queue_1_action"] = tx.gas_used
     advance_time(config.timelock_delay + 1)
     gas["gov_execute_1_action"] = governor.execute([registry.address], [0], [calldata], description_hash,
                                                    sender=dave).gas_used

@@ -12,9 +12,10 @@ import click
 from ape import accounts, project
 from ape.cli import ConnectedProviderCommand
 
-from cidhub.cid import RAW, cid_to_bytes, make_cid
+from cidhub.bench import GAS_RESULTS as RESULTS
+from cidhub.bench import report_for, write_results
+from cidhub.content.cid import RAW, cid_to_bytes, make_cid
 from cidhub.output import print_table
-from cidhub.bench import GAS_RESULTS as RESULTS, report_for, write_results
 
 TARGETS = {
     "buy_licence_eth": (80_000, "Seaport 1.6: 161,947 with 2 fee recipients"),
@@ -43,7 +44,8 @@ def cli(output):
     seq = iter(range(10**6))
 
     def asset(parents=()):
-        tx = registry.register(_cid(f"asset{next(seq)}"), 1, meta, 1, list(parents), [1000] * len(parents), 0, sender=owner)
+        cid = _cid(f"asset{next(seq)}")
+        tx = registry.register(cid, 1, meta, 1, list(parents), [1000] * len(parents), 0, sender=owner)
         return tx.events[-1].asset_id
 
     def sorted_payees(n):
@@ -62,7 +64,8 @@ def cli(output):
     # Independent of recipients and ancestors: 1 and 10 recipients, a 5-deep chain.
     for n in (1, 10):
         a = asset([p1, p2])
-        market.set_split(a, sorted_payees(n), [10_000 // n + (10_000 % n if i == 0 else 0) for i in range(n)], sender=owner)
+        weights = [10_000 // n + (10_000 % n if i == 0 else 0) for i in range(n)]
+        market.set_split(a, sorted_payees(n), weights, sender=owner)
         o = market.create_offer(a, "0x" + "00" * 20, 10**16, 0, 0, 0, 0, sender=owner).return_value
         market.buy(o, buyers[0], value=10**16, sender=buyers[0])
         gas[f"buy_licence_eth_{n}_recipients"] = market.buy(o, buyers[1], value=10**16, sender=buyers[1]).gas_used
@@ -97,6 +100,20 @@ def cli(output):
     gas["distribute_marginal_per_recipient"] = (per_n[10] - per_n[2]) // 8
     gas["withdraw_eth"] = market.withdraw("0x" + "00" * 20, sender=buyers[3]).gas_used
     gas["withdraw_erc20"] = market.withdraw(token, sender=treasury).gas_used
+
+    # ERC-2981 royalties: paid to the asset's receiver by a sale elsewhere, swept into its pool.
+    # "first": the sweep deploys the asset's forwarder and fills an empty pool; then steady state.
+    registry.set_royalty_market(market, sender=deployer)
+    royal = asset([p1, p2])
+    receiver = market.royalty_receiver_of(royal)
+    gas["royalty_payment_eth_to_receiver"] = buyers[6].transfer(receiver, 10**15).gas_used
+    gas["sweep_royalties_eth_first"] = market.sweep_royalties(royal, "0x" + "00" * 20, sender=deployer).gas_used
+    buyers[6].transfer(receiver, 10**15)
+    gas["sweep_royalties_eth"] = market.sweep_royalties(royal, "0x" + "00" * 20, sender=deployer).gas_used
+    token.mint(buyers[7], 10**20, sender=deployer)
+    for key in ("sweep_royalties_erc20_first", "sweep_royalties_erc20"):
+        token.transfer(receiver, 10**18, sender=buyers[7])
+        gas[key] = market.sweep_royalties(royal, token, sender=deployer).gas_used
 
     results = write_results(output, report_for(gas, TARGETS))
     print_table(f"marketplace gas (tx) -> {output}", ["operation", "gas", "target", "ok"], [

@@ -2,7 +2,9 @@
 
 Deploys the suite on a fresh chain, publishes the sample assets the repository ships (a CSV
 dataset, a base model, and a model fine-tuned from both, with upstream shares), shows that a
-duplicate is refused with a clear message, and prints the registry's contents.
+duplicate is refused with a clear message, and prints the registry's contents. Then the
+marketplace, compute attestations, the embedded IPFS node, a private model read through the
+access service by a licence holder only, and the DAO.
 """
 
 import shutil
@@ -13,22 +15,25 @@ import click
 from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand
 
-from cidhub.chain import list_assets
-from cidhub.demo_attest import run_attest_demo
-from cidhub.demo_market import run_market_demo
-from cidhub.deploy import deploy_suite, write_deployment
-from cidhub.governance_demo import run_governance_demo
-from cidhub.node.demo import run_ipfs_demo
+from cidhub.chain.assets import list_assets
+from cidhub.chain.deploy import deploy_suite
+from cidhub.chain.deployment import write_deployment
+from cidhub.chain.registry import Kind, format_asset_id
+from cidhub.content.store import BlockStore
+from cidhub.demo.attest import run_attest_demo
+from cidhub.demo.governance import run_governance_demo
+from cidhub.demo.ipfs import run_ipfs_demo
+from cidhub.demo.market import run_market_demo
+from cidhub.demo.private import run_private_demo
 from cidhub.output import print_table, short_hex
-from cidhub.publish import AlreadyRegisteredError, PublishRequest, format_asset_id, publish
-from cidhub.registry import Kind
-from cidhub.store import BlockStore
+from cidhub.publish import AlreadyRegisteredError, PublishRequest, publish
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
 
 @click.command(cls=ConnectedProviderCommand)
-@click.option("--data-dir", type=click.Path(path_type=Path), help="Block store to use (default: a fresh temporary one).")
+@click.option("--data-dir", type=click.Path(path_type=Path),
+              help="Block store to use (default: a fresh temporary one).")
 def cli(ecosystem, network, data_dir):
     deployer, curator, data_owner, model_owner, co_author, *buyers = accounts.test_accounts[:8]
     click.secho(f"1. deploy on {ecosystem.name}:{network.name} (chain {chain.chain_id})", bold=True)
@@ -68,7 +73,8 @@ def cli(ecosystem, network, data_dir):
             click.echo(f"   refused: {exc}")
 
         click.secho("4. the registry's contents", bold=True)
-        names = {dataset.asset_id: "sensor-readings", base.asset_id: "anomaly-base", derived.asset_id: "anomaly-finetuned"}
+        names = {dataset.asset_id: "sensor-readings", base.asset_id: "anomaly-base",
+                 derived.asset_id: "anomaly-finetuned"}
         assets = list_assets(registry, deployment.deploy_block)
         print_table("AssetRegistry", ["asset", "kind", "content CID", "owner", "parents (upstream share)", "royalty"], [
             [names.get(a.asset_id, short_hex(format_asset_id(a.asset_id))), a.kind, a.cid, short_hex(a.owner),
@@ -86,7 +92,10 @@ def cli(ecosystem, network, data_dir):
                         watcher=buyers[1], buyer=buyers[2], model=derived.asset_id, base=base.asset_id,
                         dataset=dataset.asset_id, names=names)
         run_ipfs_demo(registry, accounts.test_accounts[8], store, parent=derived.asset_id)
-        run_governance_demo(project, deployment, deployer=deployer, members=[curator, data_owner, model_owner, co_author],
+        run_private_demo(registry, market, store, publisher=model_owner, buyer=buyers[1],
+                         outsider=accounts.test_accounts[9], rpc_url=chain.provider.uri)
+        run_governance_demo(project, deployment, deployer=deployer,
+                            members=[curator, data_owner, model_owner, co_author],
                             relayer=buyers[0], delist=dataset.asset_id, names=names)
     finally:
         if temp:

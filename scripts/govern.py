@@ -1,6 +1,6 @@
 """DAO proposals from the command line: `ape run govern <command> --network ... --account ...`.
 
-    ape run govern propose proposal.yaml      # actions by contract + function + args, see cidhub.proposals
+    ape run govern propose proposal.yaml      # actions by contract + function + args, see cidhub.chain.proposals
     ape run govern vote 0x1a2b3c for --reason "..."
     ape run govern queue 0x1a2b3c
     ape run govern execute 0x1a2b3c
@@ -19,12 +19,25 @@ from ape import project
 from ape.cli import ConnectedProviderCommand, account_option
 from ape.exceptions import ContractLogicError
 
-from cidhub.chain import current_deployment
+from cidhub.chain.assets import current_deployment
+from cidhub.chain.governance import (
+    STATUS_COLUMNS,
+    Support,
+    cancel,
+    cast_vote,
+    delegate,
+    execute,
+    find_proposal,
+    format_votes,
+    list_proposals,
+    propose,
+    queue,
+    status_rows,
+    when,
+)
+from cidhub.chain.proposals import encode_proposal, load_proposal
 from cidhub.errors import CidhubError
-from cidhub.governance import (STATUS_COLUMNS, Support, cancel, cast_vote, delegate, execute, find_proposal,
-                               format_votes, list_proposals, propose, queue, status_rows, when)
 from cidhub.output import machine_output, print_json, print_table
-from cidhub.proposals import encode_proposal, load_proposal
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (stdout holds only it).")
 

@@ -7,11 +7,11 @@ who earns what from it along the provenance graph.
 import click
 from ape.cli import ConnectedProviderCommand
 
-from cidhub.chain import current_deployment, market_contract, registry_contract
+from cidhub.chain.assets import current_deployment, market_contract, registry_contract
+from cidhub.chain.registry import format_asset_id, parse_asset_ref
+from cidhub.chain.revenue import History, sale_attribution
 from cidhub.errors import CidhubError
 from cidhub.output import machine_output, print_json, print_table, short_hex
-from cidhub.publish import format_asset_id, parse_asset_ref
-from cidhub.revenue import History, sale_attribution
 
 
 @click.command(cls=ConnectedProviderCommand)

@@ -12,11 +12,11 @@ Every command checks what it can before sending, and takes --json.
 import click
 from ape.cli import ConnectedProviderCommand, account_option
 
-from cidhub.chain import current_deployment, market_contract, registry_contract
+from cidhub.chain.assets import current_deployment, market_contract, registry_contract
+from cidhub.chain.market import Offer, access, buy, create_offer, list_offers, parse_token, set_split, token_label
+from cidhub.chain.registry import format_asset_id, parse_asset_ref
 from cidhub.errors import CidhubError
-from cidhub.market import Offer, access, buy, create_offer, list_offers, parse_token, set_split, token_label
 from cidhub.output import machine_output, print_json, print_table, short_hex
-from cidhub.publish import format_asset_id, parse_asset_ref
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "y": 365 * 86_400}
 

@@ -15,14 +15,22 @@ from pathlib import Path
 import click
 from ape.cli import ConnectedProviderCommand
 
-from cidhub.chain import current_deployment, list_assets, read_asset, registry_contract
-from cidhub.cid import parse_cid
+from cidhub.chain.assets import current_deployment, list_assets, read_asset, registry_contract
+from cidhub.chain.registry import format_asset_id, parse_asset_ref
+from cidhub.content.cid import parse_cid
+from cidhub.content.store import BlockStore, PinState
 from cidhub.errors import CidhubError
+from cidhub.ipfs.pinning import (
+    PinJob,
+    PinningServiceTarget,
+    RetryPolicy,
+    build_targets,
+    car_source,
+    load_config,
+    replicate,
+)
+from cidhub.ipfs.verify import verify_gateway, verify_target
 from cidhub.output import machine_output, print_json, print_table, short_hex
-from cidhub.pinning import PinJob, PinningServiceTarget, RetryPolicy, build_targets, car_source, load_config, replicate
-from cidhub.publish import format_asset_id, parse_asset_ref
-from cidhub.store import BlockStore, PinState
-from cidhub.verify import verify_gateway, verify_target
 
 _pin_option = click.option("--pin", "pins", multiple=True, metavar="TARGET",
                            help="Pin target: local, kubo, psa, kind:address or a configured name (repeatable).")
@@ -74,7 +82,8 @@ def ls(pins, data_dir, pin_config, as_json):
         return
     print_table("pins of registered assets", ["asset", "content CID", *[t.name for t in targets]], [
         [short_hex(r["asset_id"]), r["cid"], *[
-            "pinned" if v["content"] == v["card"] == PinState.PINNED.value else f"content {v['content']}, card {v['card']}"
+            "pinned" if v["content"] == v["card"] == PinState.PINNED.value
+            else f"content {v['content']}, card {v['card']}"
             for v in r["targets"].values()]]
         for r in rows
     ])
@@ -82,7 +91,8 @@ def ls(pins, data_dir, pin_config, as_json):
 
 @cli.command(cls=ConnectedProviderCommand)
 @click.argument("asset")
-@click.option("--gateway", "gateways", multiple=True, metavar="URL", help="Trustless gateway to fetch from (repeatable).")
+@click.option("--gateway", "gateways", multiple=True, metavar="URL",
+              help="Trustless gateway to fetch from (repeatable).")
 @_pin_option
 @_data_dir_option
 @_config_option
@@ -94,7 +104,8 @@ def verify(asset, gateways, pins, data_dir, pin_config, mode, as_json):
     try:
         view = _asset(asset)
         store = BlockStore(data_dir)
-        targets = build_targets(pins, store, load_config(pin_config), retry=RetryPolicy(attempts=3, timeout=60)) if pins else []
+        retry = RetryPolicy(attempts=3, timeout=60)
+        targets = build_targets(pins, store, load_config(pin_config), retry=retry) if pins else []
         reports = [verify_gateway(view.cid, g, mode=mode) for g in gateways]
         for target in targets:
             if isinstance(target, PinningServiceTarget):
@@ -114,7 +125,8 @@ def verify(asset, gateways, pins, data_dir, pin_config, mode, as_json):
     else:
         print_table(f"verify {short_hex(format_asset_id(view.asset_id))} = {view.cid}",
                     ["source", "method", "result", "blocks", "bytes", "error"],
-                    [[r.source, r.method, "OK" if r.ok else "FAILED", r.blocks, r.bytes, r.error or "-"] for r in reports])
+                    [[r.source, r.method, "OK" if r.ok else "FAILED", r.blocks, r.bytes, r.error or "-"]
+                     for r in reports])
     sys.exit(0 if ok else 1)
 
 
@@ -122,7 +134,8 @@ def verify(asset, gateways, pins, data_dir, pin_config, mode, as_json):
 @click.argument("asset")
 @_pin_option
 @click.option("--min-confirmations", type=click.IntRange(min=1), help="Targets that must confirm [default: all].")
-@click.option("--from-gateway", metavar="URL", help="Fetch the DAG from this gateway first (verified) if the local store lacks it.")
+@click.option("--from-gateway", metavar="URL",
+              help="Fetch the DAG from this gateway first (verified) if the local store lacks it.")
 @_data_dir_option
 @_config_option
 @_json_option

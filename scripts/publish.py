@@ -7,7 +7,13 @@ Pinning: `--pin local|kubo|psa` (repeatable, also `kubo:/ip4/.../http`, `psa:htt
 a target named in the pinning config), `--replicas K` targets, `--min-confirmations M` of them
 must confirm (checked against the locally computed CID) before anything is registered. A
 rerun after an interruption resumes from the publish journal.
+
+Private: `--private --access-endpoint https://access.example/access/v1` seals the file (a fresh
+data key, AES-256-GCM STREAM), registers the ciphertext's CID and deposits the data key in the
+access service's keystore (`--keystore DIR`, master key from $CIDHUB_ACCESS_MASTER_KEY or
+`--master-keyfile`). Only licence holders can then read it, through that service.
 """
+
 
 import sys
 from pathlib import Path
@@ -15,14 +21,16 @@ from pathlib import Path
 import click
 from ape.cli import ConnectedProviderCommand, account_option
 
-from cidhub.chain import registry_contract
+from cidhub.chain.assets import registry_contract
+from cidhub.chain.registry import Kind
+from cidhub.chain.signing import unlock_from_env
+from cidhub.content.keystore import Keystore, default_keystore_dir, load_master_key
+from cidhub.content.store import BlockStore
+from cidhub.content.unixfs import PROFILES
 from cidhub.errors import CidhubError
+from cidhub.ipfs.pinning import RetryPolicy, build_targets, load_config
 from cidhub.output import machine_output, print_json, print_table
-from cidhub.pinning import RetryPolicy, build_targets, load_config
 from cidhub.publish import PinningPlan, PublishRequest, publish
-from cidhub.registry import Kind
-from cidhub.store import BlockStore
-from cidhub.unixfs import PROFILES
 
 
 @click.command(cls=ConnectedProviderCommand)
@@ -47,16 +55,28 @@ from cidhub.unixfs import PROFILES
 @click.option("--pin-timeout", type=float, default=600.0, show_default=True, help="Seconds a pinning service may take.")
 @click.option("--pin-config", type=click.Path(path_type=Path), help="Pinning config [default: $CIDHUB_PINNING_CONFIG or ~/.cidhub/pinning.toml].")
 @click.option("--progress/--no-progress", default=None, help="Progress bars [default: when stderr is a terminal].")
+@click.option("--private", is_flag=True, help="Seal the content: only licence holders read it, via the access service.")
+@click.option("--access-endpoint", envvar="CIDHUB_ACCESS_ENDPOINT",
+              help="Access service URL named in a private asset's card [default: $CIDHUB_ACCESS_ENDPOINT].")
+@click.option("--keystore", "keystore_dir", type=click.Path(path_type=Path),
+              help="The access service's keystore [default: $CIDHUB_KEYSTORE_DIR or ~/.cidhub/keystore].")
+@click.option("--master-keyfile", type=click.Path(path_type=Path),
+              help="Keystore master key file (0600) [default: $CIDHUB_ACCESS_MASTER_KEY].")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def cli(path, account, kind, metadata_path, parents, shares, royalty_bps, licence_id, previous, profile, data_dir,
-        name, pins, replicas, min_confirmations, p, origins, pin_timeout, pin_config, progress, as_json):
+        name, pins, replicas, min_confirmations, p, origins, pin_timeout, pin_config, progress, private,
+        access_endpoint, keystore_dir, master_keyfile, as_json):
     machine_output(as_json)
     request = PublishRequest(
         path=path, kind=Kind.parse(kind), metadata_path=metadata_path, licence_id=licence_id, parents=parents,
         shares_bps=shares, royalty_bps=royalty_bps, profile=profile, name=name, previous=previous,
+        private=private, access_endpoint=access_endpoint,
     )
     store = BlockStore(data_dir)
     try:
+        keystore = None
+        if private:
+            keystore = Keystore(keystore_dir or default_keystore_dir(), load_master_key(master_keyfile))
         config = load_config(pin_config)
         targets = build_targets(pins, store, config, retry=RetryPolicy(), psa_pin_timeout=pin_timeout,
                                 origins=list(origins) or None)
@@ -69,7 +89,9 @@ def cli(path, account, kind, metadata_path, parents, shares, royalty_bps, licenc
             targets, min_confirmations or config.min_confirmations, p if p is not None else config.availability,
             progress=progress if progress is not None else (sys.stderr.isatty() and not as_json),
         )
-        result = publish(request, registry_contract(), account, store, pinning=plan)
+        registry = registry_contract()
+        unlock_from_env(account)  # APE_ACCOUNTS_<alias>_PASSPHRASE set: sign without prompts
+        result = publish(request, registry, account, store, pinning=plan, keystore=keystore)
     except CidhubError as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
@@ -80,6 +102,9 @@ def cli(path, account, kind, metadata_path, parents, shares, royalty_bps, licenc
         ["asset id", "kind", "CID", "card CID", "gas used"],
         [[result.as_dict()["asset_id"], result.kind, result.cid, result.metadata_cid, result.gas_used]],
     )
+    if result.private:
+        print_table("private: the CID above is the ciphertext's", ["plaintext bytes", "access endpoint", "keystore"],
+                    [[result.plaintext_size, result.access_endpoint, str(keystore.root if keystore else "-")]])
     pinning = result.pinning or {}
     if pinning.get("targets"):
         print_table(

@@ -13,9 +13,9 @@ import click
 from ape import chain, project
 from ape.cli import ConnectedProviderCommand
 
-from cidhub.deploy import Deployment, load_deployment
+from cidhub.chain.deployment import load_deployment, read_deployment
+from cidhub.chain.governance import audit_roles
 from cidhub.errors import CidhubError
-from cidhub.governance import audit_roles
 from cidhub.output import machine_output, print_json, print_table
 
 
@@ -28,11 +28,7 @@ def cli(ecosystem, network, deployment_file, strict, as_json):
     machine_output(as_json)
     try:
         if deployment_file:
-            import json
-
-            deployment = Deployment.from_json(json.loads(deployment_file.read_text()))
-            if deployment.chain_id != chain.chain_id:
-                raise CidhubError(f"{deployment_file} is for chain {deployment.chain_id}, connected to {chain.chain_id}")
+            deployment = read_deployment(deployment_file, chain.chain_id)
         else:
             deployment = load_deployment(ecosystem.name, network.name, chain.chain_id)
         audit = audit_roles(deployment, lambda name, address: getattr(project, name).at(address))

@@ -25,7 +25,7 @@ from typing import Any
 SUBGRAPH_DIR = Path(__file__).resolve().parent
 NETWORKS_FILE = SUBGRAPH_DIR / "networks.json"
 # Data source name in subgraph.yaml == contract name in the deployment file.
-DATA_SOURCES = ("AssetRegistry", "Marketplace", "ComputeAttestations")
+DATA_SOURCES = ("AssetRegistry", "Marketplace", "ComputeAttestations", "HubToken", "HubGovernor", "HubTimelock")
 
 # chain id -> The Graph's network name (https://thegraph.com/docs/en/supported-networks/).
 GRAPH_NETWORKS = {

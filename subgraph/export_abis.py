@@ -22,7 +22,7 @@ SUBGRAPH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = SUBGRAPH_DIR.parent
 ABI_DIR = SUBGRAPH_DIR / "abis"
 # The data sources of subgraph.yaml, one ABI each.
-CONTRACTS = ("AssetRegistry", "Marketplace", "ComputeAttestations")
+CONTRACTS = ("AssetRegistry", "Marketplace", "ComputeAttestations", "HubToken", "HubGovernor", "HubTimelock")
 
 
 def abi_of(contract_type: Any) -> list[dict[str, Any]]:

@@ -12,10 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from cidhub.cid import DAG_PB, RAW, SHA2_256, cid_to_bytes, make_cid
-from cidhub.registry import Kind
+from cidhub.chain.registry import Kind
+from cidhub.content.cid import DAG_PB, RAW, cid_to_bytes, make_cid
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# The embedded IPFS node's fixtures (`ipfs_node`, `ipfs_node_factory`) for every test that needs one.
+pytest_plugins = ["cidhub.ipfs.node.testing"]
 
 _counter = itertools.count()
 
@@ -143,8 +146,8 @@ def governance_suite(project, chain, deployer, dao, curator, creator, buyer, reg
     """
     from types import SimpleNamespace
 
-    from cidhub.deploy import deploy_suite
-    from cidhub.governance import GovernanceConfig
+    from cidhub.chain.deploy import deploy_suite
+    from cidhub.chain.governance import GovernanceConfig
 
     deployment = deploy_suite(
         project, deployer, ecosystem="ethereum", network="local", chain_id=chain.chain_id,

@@ -29,6 +29,11 @@ _AUX_SHIFT: constant(uint256) = 160
 _ON_ERC721_RECEIVED: constant(bytes32) = 0x150b7a0200000000000000000000000000000000000000000000000000000000
 # Room for a receiver's revert reason to pass on.
 _RECEIVER_RESPONSE_BYTES: constant(uint256) = 256
+# The longest `data` that `safeTransferFrom` passes to `onERC721Received`. EIP-721 sets no bound;
+# Vyper needs one, and a hook call pays memory gas in proportion to it (see `safeTransferFrom`).
+# Marketplaces send none; 16 KiB is sixteen times what the module took before and room for
+# any order, proof or instruction a receiver is sent in practice.
+MAX_DATA_BYTES: constant(uint256) = 16_384
 
 
 # owner (low 160 bits) | aux data (high 96 bits), keyed by token id
@@ -92,6 +97,14 @@ def _is_approved_or_owner(spender: address, token_id: uint256) -> bool:
 
 
 @internal
+@view
+def _require_approved_or_owner(spender: address, token_id: uint256):
+    # Returns nothing on purpose: in `safeTransferFrom` a returned bool would get a buffer
+    # above `data`, and every transfer would pay to expand memory past it.
+    assert self._is_approved_or_owner(spender, token_id), "erc721: caller is not token owner or approved"
+
+
+@internal
 def _mint(owner: address, token_id: uint256, aux: uint256):
     """
     @dev One fresh slot for owner + aux, one balance update. The caller MUST
@@ -116,38 +129,6 @@ def _transfer(owner: address, to: address, token_id: uint256):
     self._balances[to] = unsafe_add(self._balances[to], 1)
     self._token_data[token_id] = (data & ~_OWNER_MASK) | convert(to, uint256)
     log IERC721.Transfer(sender=owner, receiver=to, token_id=token_id)
-
-
-@internal
-def _check_on_erc721_received(owner: address, to: address, token_id: uint256, data: Bytes[1_024]) -> bool:
-    """
-    @dev OpenZeppelin's rule: a receiver's own revert reason is passed on;
-         a contract without the hook (a revert without data, no answer, a
-         wrong answer) fails with "erc721: transfer to non-ERC721Receiver
-         implementer" instead of an empty revert.
-    """
-    if not to.is_contract:
-        return True
-    success: bool = False
-    response: Bytes[_RECEIVER_RESPONSE_BYTES] = b""
-    success, response = raw_call(
-        to,
-        abi_encode(msg.sender, owner, token_id, data,
-                   method_id=method_id("onERC721Received(address,address,uint256,bytes)")),
-        max_outsize=_RECEIVER_RESPONSE_BYTES,
-        revert_on_failure=False,
-    )
-    if not success:
-        if len(response) != 0:
-            raw_revert(response)
-        return False
-    return len(response) >= 32 and extract32(response, 0) == _ON_ERC721_RECEIVED
-
-
-@internal
-def _safe_transfer(owner: address, to: address, token_id: uint256, data: Bytes[1_024]):
-    self._transfer(owner, to, token_id)
-    assert self._check_on_erc721_received(owner, to, token_id, data), "erc721: transfer to non-ERC721Receiver implementer"
 
 
 @external
@@ -232,18 +213,50 @@ def transferFrom(owner: address, to: address, token_id: uint256):
     @param to The new owner.
     @param token_id The token (asset) id.
     """
-    assert self._is_approved_or_owner(msg.sender, token_id), "erc721: caller is not token owner or approved"
+    self._require_approved_or_owner(msg.sender, token_id)
     self._transfer(owner, to, token_id)
 
 
 @external
-def safeTransferFrom(owner: address, to: address, token_id: uint256, data: Bytes[1_024] = b""):
+def safeTransferFrom(owner: address, to: address, token_id: uint256, data: Bytes[MAX_DATA_BYTES] = b""):
     """
     @notice Moves `token_id` and, if `to` is a contract, requires it to accept.
+    @dev OpenZeppelin's rule for the receiver: an account without code
+         accepts; a receiver's own revert reason is passed on; a contract
+         without the hook (a revert without data, no answer, a wrong answer)
+         fails with "erc721: transfer to non-ERC721Receiver implementer"
+         instead of an empty revert.
+         `data` may be up to MAX_DATA_BYTES long. Longer data is refused by
+         the ABI decoder before this function runs, with an empty revert:
+         Vyper 0.4 checks every `Bytes` argument against its bound on entry.
+         Memory: Vyper gives `data`, the hook's calldata and its answer fixed
+         places one after the other, and a call pays to expand memory up to
+         the last place it touches, so calling a receiver costs gas in
+         proportion to MAX_DATA_BYTES, whatever the data's length. The hook
+         call is written out here, not in an internal function, because a
+         callee's frame would hold a third copy of `data` and sit below this
+         function's copy, so every transfer, to an account without code too,
+         would pay for it. Here a transfer to an account without code returns
+         before the memory past `data` is touched.
     @param owner The current owner.
     @param to The new owner.
     @param token_id The token (asset) id.
     @param data Passed to `onERC721Received`.
     """
-    assert self._is_approved_or_owner(msg.sender, token_id), "erc721: caller is not token owner or approved"
-    self._safe_transfer(owner, to, token_id, data)
+    self._require_approved_or_owner(msg.sender, token_id)
+    self._transfer(owner, to, token_id)
+    if not to.is_contract:
+        return
+    success: bool = False
+    response: Bytes[_RECEIVER_RESPONSE_BYTES] = b""
+    success, response = raw_call(
+        to,
+        abi_encode(msg.sender, owner, token_id, data,
+                   method_id=method_id("onERC721Received(address,address,uint256,bytes)")),
+        max_outsize=_RECEIVER_RESPONSE_BYTES,
+        revert_on_failure=False,
+    )
+    if not success and len(response) != 0:
+        raw_revert(response)
+    assert success and len(response) >= 32 and extract32(response, 0) == _ON_ERC721_RECEIVED, \
+        "erc721: transfer to non-ERC721Receiver implementer"

@@ -200,9 +200,24 @@ def num_checkpoints(account: address) -> uint32:
 
 @external
 @view
+def numCheckpoints(account: address) -> uint32:
+    """
+    @notice OpenZeppelin (ERC20Votes) name of `num_checkpoints`.
+    @param account The delegatee.
+    @return uint32 The count.
+    """
+    if account == empty(address):
+        return 0
+    return convert(self._accounts[account] >> _COUNT_SHIFT, uint32)
+
+
+@external
+@view
 def checkpoints(account: address, pos: uint32) -> Checkpoint:
     """
     @notice The `pos`-th checkpoint of `account`'s votes, oldest first.
+            Same ABI as OpenZeppelin ERC20Votes' checkpoints(address,uint32)
+            (a Checkpoint208: uint48 key, uint208 value).
     @param account The delegatee.
     @param pos Position, below `num_checkpoints(account)`.
     @return Checkpoint (timepoint from which it holds, votes).

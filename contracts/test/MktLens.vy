@@ -61,3 +61,16 @@ def state(market: IMarket, tokens: DynArray[address, MAX_TOKENS], asset_ids: Dyn
             result.access.append(staticcall market.has_access(asset_id, account))
     result.timestamp = block.timestamp
     return result
+
+
+@external
+@view
+def holdings(tokens: DynArray[address, MAX_TOKENS], accounts: DynArray[address, MAX_ITEMS]) -> DynArray[uint256, MAX_ITEMS]:
+    """
+    @notice Token-major: what each account holds of each token (the royalty receivers, for the machine).
+    """
+    result: DynArray[uint256, MAX_ITEMS] = []
+    for token: address in tokens:
+        for account: address in accounts:
+            result.append(self._holding(token, account))
+    return result

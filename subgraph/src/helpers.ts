@@ -1,5 +1,5 @@
 import { Address, BigInt, Bytes, ethereum } from "@graphprotocol/graph-ts";
-import { Account } from "../generated/schema";
+import { Account, Delegate } from "../generated/schema";
 import { toBytes32 } from "./record";
 
 // 10_000 basis points: the Marketplace's MAX_BPS.
@@ -27,4 +27,16 @@ export function ensureAccount(address: Address): Account {
 // Two ids joined (asset ++ account, asset ++ token, ...).
 export function pairKey(a: Bytes, b: Bytes): Bytes {
   return a.concat(b);
+}
+
+// A delegate of the DAO (an address that holds, held or cast votes), created with no voting power.
+export function ensureDelegate(address: Address): Delegate {
+  let delegate = Delegate.load(address);
+  if (delegate == null) {
+    delegate = new Delegate(address);
+    delegate.votingPower = BigInt.zero();
+    delegate.delegatorCount = 0;
+    delegate.save();
+  }
+  return delegate;
 }

@@ -6,6 +6,7 @@ import {
   OfferCreated,
   OfferUpdated,
   RevenueDistributed,
+  RoyaltiesSwept,
   SplitLocked,
   SplitUpdated,
   TokenAllowed,
@@ -23,6 +24,7 @@ import {
   Offer,
   PaymentToken,
   ProvenanceList,
+  RoyaltySweep,
   Split,
   Withdrawal,
 } from "../generated/schema";
@@ -43,6 +45,7 @@ function revenueOf(asset: Bytes, token: Bytes): AssetRevenue {
     revenue.gross = BigInt.zero();
     revenue.fees = BigInt.zero();
     revenue.pending = BigInt.zero();
+    revenue.royalties = BigInt.zero();
     revenue.receivedUpstream = BigInt.zero();
     revenue.distributed = BigInt.zero();
     revenue.paidUpstream = BigInt.zero();
@@ -198,6 +201,28 @@ export function handleLicencePurchased(event: LicencePurchased): void {
       credit(market.treasury, p.token, p.fee);
     }
   }
+}
+
+// ---------------------------------------------------------------- secondary-sale royalties
+
+export function handleRoyaltiesSwept(event: RoyaltiesSwept): void {
+  let p = event.params;
+  let asset = assetKey(p.asset_id);
+
+  let sweep = new RoyaltySweep(eventId(event));
+  sweep.asset = asset;
+  sweep.token = p.token;
+  sweep.amount = p.amount;
+  sweep.caller = p.caller;
+  sweep.blockNumber = event.block.number;
+  sweep.timestamp = event.block.timestamp;
+  sweep.transactionHash = event.transaction.hash;
+  sweep.save();
+
+  let revenue = revenueOf(asset, p.token);
+  revenue.royalties = revenue.royalties.plus(p.amount);
+  revenue.pending = revenue.pending.plus(p.amount);
+  revenue.save();
 }
 
 // ---------------------------------------------------------------- splits and distribution

@@ -11,6 +11,7 @@ import {
   withDelisted,
   withMetadata,
 } from "../src/record";
+import { operationPreimage, saltPreimage, titleOf } from "../src/operation";
 
 // Input: a little-endian integer (a graph-ts BigInt's bytes) or a binary CID, byte by byte.
 let input = new Uint8Array(0);
@@ -89,4 +90,30 @@ export function codecOf(): i32 {
 
 export function inputIsV0(): bool {
   return isV0(input);
+}
+
+// Further byte-string arguments, for src/operation.ts (the input is the last argument).
+let args: Uint8Array[] = [new Uint8Array(0), new Uint8Array(0), new Uint8Array(0), new Uint8Array(0)];
+
+export function resetArg(slot: i32, length: i32): void {
+  args[slot] = new Uint8Array(length);
+}
+
+export function setArgByte(slot: i32, index: i32, value: i32): void {
+  args[slot][index] = <u8>value;
+}
+
+// abi.encode(governor = arg 0, proposalId = arg 1 (little-endian), index).
+export function salt(index: i32): void {
+  output = saltPreimage(args[0], args[1], index);
+}
+
+// abi.encode(target = arg 0, value = arg 1 (little-endian), data = arg 2, predecessor = arg 3, salt = input).
+export function operation(): void {
+  output = operationPreimage(args[0], args[1], args[2], args[3], input);
+}
+
+// The title of the input (a UTF-8 description), as UTF-8.
+export function title(): void {
+  output = Uint8Array.wrap(String.UTF8.encode(titleOf(String.UTF8.decode(input.buffer))));
 }

@@ -15,6 +15,11 @@ const h = instance.exports
 const FIELDS = ['kind', 'delisted', 'content_v0', 'long_multihash', 'metadata_v0', 'parent_count',
   'royalty_bps', 'content_codec', 'metadata_codec', 'licence_id']
 
+function arg (slot, bytes) {
+  h.resetArg(slot, bytes.length)
+  bytes.forEach((b, i) => h.setArgByte(slot, i, b))
+}
+
 function load (bytes) {
   h.reset(bytes.length)
   bytes.forEach((b, i) => h.setByte(i, b))
@@ -80,6 +85,26 @@ const results = {
   cid_codecs: cases.cids.map(hex => {
     load([...Buffer.from(hex, 'hex')])
     return [h.codecOf(), h.inputIsV0() === 1]
+  }),
+  salts: (cases.salts ?? []).map(([governor, proposalId, index]) => {
+    arg(0, [...Buffer.from(governor, 'hex')])
+    arg(1, littleEndian(proposalId))
+    h.salt(index)
+    return output()
+  }),
+  operations: (cases.operations ?? []).map(([target, value, data, predecessor, salt]) => {
+    arg(0, [...Buffer.from(target, 'hex')])
+    arg(1, littleEndian(value))
+    arg(2, [...Buffer.from(data, 'hex')])
+    arg(3, [...Buffer.from(predecessor, 'hex')])
+    load([...Buffer.from(salt, 'hex')])
+    h.operation()
+    return output()
+  }),
+  titles: (cases.titles ?? []).map(text => {
+    load([...Buffer.from(text, 'utf8')])
+    h.title()
+    return Buffer.from(output(), 'hex').toString('utf8')
   }),
 }
 process.stdout.write(JSON.stringify(results))

@@ -7,7 +7,6 @@ exactly as on a developer's machine or a testnet.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import socket

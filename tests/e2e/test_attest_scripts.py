@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from e2e_helpers import json_of, nonce_of
 
-from cidhub.attest import Job, job_document, load_job_document
-from cidhub.cid import make_cid, parse_chain_cid
+from cidhub.compute.jobs import Job, job_document, load_job_document
+from cidhub.content.cid import make_cid, parse_chain_cid
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 # Anvil's (and Ape's test) accounts from the default mnemonic.

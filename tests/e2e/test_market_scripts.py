@@ -8,7 +8,20 @@ from pathlib import Path
 
 from e2e_helpers import json_of, nonce_of
 
+from cidhub.chain.market import royalty_receiver_address
+
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+
+
+def _rpc(url: str, method: str, params: list) -> object:
+    import urllib.request
+
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params})
+    req = urllib.request.Request(url, body.encode(), {"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        reply = json.load(resp)
+    assert "error" not in reply, reply
+    return reply["result"]
 
 
 def test_offer_buy_access_distribute_statement(workdir, anvil, ape_run):
@@ -32,6 +45,14 @@ def test_offer_buy_access_distribute_statement(workdir, anvil, ape_run):
     hasnt = ape_run("market", "access", dataset["asset_id"], sales[0]["licensee"], "--json", check=False)
     assert hasnt.returncode == 3 and json_of(hasnt)["has_access"] is False
 
+    # A secondary sale elsewhere paid the model's ERC-2981 royalty to its receiver (no code there yet);
+    # distribute sweeps it into the model's pool first, and it climbs like licence revenue.
+    deployment = json.loads((workdir / "deployments/ethereum-local.json").read_text())
+    receiver = royalty_receiver_address(deployment["contracts"]["Marketplace"]["address"], int(model["asset_id"], 16))
+    royalty = 10**16
+    _rpc(anvil, "eth_sendTransaction", [{"from": "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", "to": receiver,
+                                         "value": hex(royalty)}])
+
     # A dry run sends nothing and shows the same plan as the real run.
     operator = json.loads((workdir / "deployments/ethereum-local.json").read_text())["deployer"]
     nonce = nonce_of(anvil, operator)
@@ -40,6 +61,8 @@ def test_offer_buy_access_distribute_statement(workdir, anvil, ape_run):
     real = json_of(ape_run("distribute", "--account", "TEST::0", "--statement-dir", "out", "--json"))
     strip = lambda steps: [{k: v for k, v in s.items() if k not in ("tx_hash", "gas_used")} for s in steps]  # noqa: E731
     assert strip(dry["distributions"]) == strip(real["distributions"])
+    assert [(s["asset_id"], s["token"], s["amount"]) for s in dry["sweeps"]] == [(model["asset_id"], "ETH", royalty)]
+    assert [(s["asset_id"], s["amount"]) for s in real["sweeps"]] == [(model["asset_id"], royalty)]
     assert [d["asset_id"] for d in real["distributions"]] == [model["asset_id"], dataset["asset_id"]]
     assert real["statement"]["reconciled"] is True
     assert all(row["balance"] == 0 for row in real["statement"]["summary"])
@@ -47,7 +70,7 @@ def test_offer_buy_access_distribute_statement(workdir, anvil, ape_run):
     with (workdir / "out/earnings.csv").open() as handle:
         rows = list(csv.DictReader(handle))
     paid = sum(int(r["earned"]) for r in rows)
-    assert paid == 2 * 5 * 10**16
+    assert paid == 2 * 5 * 10**16 + royalty
     assert {r["payee"].lower() for r in rows} >= {co_author, "0x" + "77" * 20, dataset["owner"].lower()}
 
     breakdown = json_of(ape_run("lineage", model["asset_id"], "--sale", sales[0]["tx_hash"], "--json"))

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from cidhub.node import EmbeddedNode
-from cidhub.store import BlockStore
+from cidhub.content.store import BlockStore
+from cidhub.ipfs.node import EmbeddedNode
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-sys.path.insert(0, str(REPO_ROOT / "tests" / "python"))
+sys.path.insert(0, str(REPO_ROOT / "tests" / "doubles"))
 from psa_server import PinningServiceDouble  # noqa: E402
 
 

@@ -6,8 +6,10 @@ the value it returns, or the exact revert reason, checked in the contract's orde
 about Ape or the chain: time is passed in as `now`, accounts and tokens are address strings.
 
 Money rule the model makes explicit: for every token, what the marketplace holds equals the sum of
-all pending pools plus all balances (`owed`), and that is what it received from buyers minus what
-it paid out (`held`). Both are tracked independently so the invariant is not true by construction.
+all pending pools plus all balances (`owed`), and that is what it received from buyers and royalty
+sweeps minus what it paid out (`held`). Both are tracked independently so the invariant is not true
+by construction. ERC-2981 royalties paid on secondary sales wait at each asset's receiver
+(`waiting`) until swept into its pool.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ class Asset:
     weights: list[int] = field(default_factory=list)
     split_locked: bool = False
     delisted: bool = False
+    royalty_bps: int = 0
 
 
 @dataclass
@@ -85,15 +88,16 @@ class MarketModel:
         self.balances: dict[tuple[str, str], int] = defaultdict(int)
         self.held: dict[str, int] = defaultdict(int)  # received minus paid out, per token
         self.paid_out: dict[tuple[str, str], int] = defaultdict(int)  # withdrawn, per (account, token)
-        self.spent: dict[tuple[str, str], int] = defaultdict(int)  # paid for licences, per (payer, token)
+        self.spent: dict[tuple[str, str], int] = defaultdict(int)  # paid for licences and royalties, per (payer, token)
+        self.waiting: dict[tuple[int, str], int] = defaultdict(int)  # royalties at each asset's receiver
 
     # ------------------------------------------------------------ registry side
 
-    def register(self, asset_id: int, owner: str, parents: list[tuple[int, int]]) -> None:
+    def register(self, asset_id: int, owner: str, parents: list[tuple[int, int]], royalty_bps: int = 0) -> None:
         assert asset_id not in self.assets
         assert all(parent in self.assets for parent, _ in parents)
         assert sum(share for _, share in parents) <= MAX_BPS
-        self.assets[asset_id] = Asset(owner=owner, parents=list(parents))
+        self.assets[asset_id] = Asset(owner=owner, parents=list(parents), royalty_bps=royalty_bps)
 
     def transfer(self, asset_id: int, new_owner: str) -> None:
         self.assets[asset_id].owner = new_owner
@@ -229,7 +233,7 @@ class MarketModel:
         else:
             credits = [rest * weight // MAX_BPS for weight in asset.weights]
             credits[0] += rest - sum(credits)  # the rounding remainder goes to the first recipient
-            for recipient, credit in zip(asset.recipients, credits):
+            for recipient, credit in zip(asset.recipients, credits, strict=True):
                 self.balances[(recipient, token)] += credit
         return Distribution(amount=amount, upstream=upstream)
 
@@ -242,6 +246,29 @@ class MarketModel:
         self.balances[(account, token)] = 0
         self.held[token] -= amount
         self.paid_out[(account, token)] += amount
+        return amount
+
+    # ------------------------------------------------------------ secondary-sale royalties (ERC-2981)
+
+    def royalty_of(self, asset_id: int, price: int) -> int:
+        """registry.royaltyInfo's amount: exact, rounded down."""
+        return price * self.assets[asset_id].royalty_bps // MAX_BPS
+
+    def pay_royalty(self, asset_id: int, token: str, amount: int, payer: str) -> None:
+        """A secondary sale elsewhere paid `amount` to the asset's receiver (not to the marketplace)."""
+        self.waiting[(asset_id, token)] += amount
+        self.spent[(payer, token)] += amount
+
+    def sweep(self, asset_id: int, token: str) -> int:
+        """sweep_royalties: what waits at the receiver moves into the asset's pool (both tokens are allowed)."""
+        if asset_id not in self.assets:
+            raise Revert("market: unknown asset")
+        amount = self.waiting[(asset_id, token)]
+        if amount == 0:
+            raise Revert("market: nothing to sweep")
+        self.waiting[(asset_id, token)] = 0
+        self.pending[(asset_id, token)] += amount
+        self.held[token] += amount
         return amount
 
     # ------------------------------------------------------------ DAO levers

@@ -292,15 +292,15 @@ def ecdsa_signer(digest: bytes, data: bytes) -> str | None:
 
 # -------------------------------------------------------------------------------------------- jobs
 
-from cidhub.attest import (  # noqa: E402
+from cidhub.compute.jobs import (  # noqa: E402
     MAX_INPUTS as JOB_MAX_INPUTS,
     MAX_UPSTREAM_BPS as JOB_MAX_UPSTREAM_BPS,
     MIN_SHARE_BPS as JOB_MIN_SHARE_BPS,
     Job,
 )
-from cidhub.registry import MAX_ROYALTY_BPS as JOB_MAX_ROYALTY_BPS  # noqa: E402
+from cidhub.chain.registry import MAX_ROYALTY_BPS as JOB_MAX_ROYALTY_BPS  # noqa: E402
 
-#: The fields of a compute job, in the order of the contract's struct (cidhub.attest.JOB_TYPE).
+#: The fields of a compute job, in the order of the contract's struct (cidhub.compute.jobs.JOB_TYPE).
 JOB_FIELDS: tuple[str, ...] = ("model_id", "dataset_ids", "model_share_bps", "dataset_shares_bps", "params_cid",
                                "output_cid", "metadata_cid", "licence_id", "royalty_bps", "owner", "verifier",
                                "consumer")
@@ -315,7 +315,7 @@ def _varint(value: int) -> bytes:
             return bytes(out)
 
 
-#: The contracts' CID bounds (contracts/modules/cid.vy; cidhub.cid.CHAIN_*): codes below 2**21
+#: The contracts' CID bounds (contracts/modules/cid.vy; cidhub.content.cid.CHAIN_*): codes below 2**21
 #: (three-byte varints), digests of 1 to 64 bytes, 72 bytes in all.
 CHAIN_MAX_CODE = (1 << 21) - 1
 CHAIN_MAX_CID_BYTES = 72
@@ -356,7 +356,7 @@ def job_cids(draw: st.DrawFn, tag: str = "job", exotic: bool = True):
     import hashlib
 
     if exotic and draw(st.integers(0, 3), label=f"{tag} exotic") == 3:
-        from cidhub.attest import chain_cid
+        from cidhub.compute.jobs import chain_cid
 
         return chain_cid(draw(chain_cids(tag), label=f"{tag} chain cid"))
     seed = draw(st.integers(0, 2**64 - 1), label=f"{tag} seed")
@@ -411,7 +411,7 @@ def _twin(cid, codec: str):
     """The same multihash under another codec: the same asset id, another CID (and job hash)."""
     if isinstance(cid, CID):
         return CID("base32", 1, codec, cid.digest)
-    from cidhub.attest import chain_cid  # a ChainCid: rebuild the bytes around its multihash
+    from cidhub.compute.jobs import chain_cid  # a ChainCid: rebuild the bytes around its multihash
 
     code = {"raw": 0x55, "dag-pb": 0x70, "dag-cbor": 0x71, "dag-json": 0x0129}[codec]
     return chain_cid(b"\x01" + _varint(code) + bytes(cid)[cid.multihash_start:])

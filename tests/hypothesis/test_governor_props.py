@@ -162,11 +162,11 @@ class _FrontRunner:
 @settings(SETTINGS, max_examples=40 if _PROFILE == "deep" else 4)
 @given(data=st.data())
 def test_propose__through_cidhub_tooling__cannot_be_front_run(world, hub_token, chain, data):
-    """`cidhub.governance.propose` (what `ape run govern propose` calls) must leave the proposal
+    """`cidhub.chain.governance.propose` (what `ape run govern propose` calls) must leave the proposal
     the honest proposer's, whatever a front-runner with enough votes does with its transaction."""
-    from cidhub.governance import GovernanceError
-    from cidhub.governance import propose as cidhub_propose
-    from cidhub.proposals import EncodedProposal
+    from cidhub.chain.governance import GovernanceError
+    from cidhub.chain.governance import propose as cidhub_propose
+    from cidhub.chain.proposals import EncodedProposal
 
     honest, *others = world.proposers
     attacker = data.draw(st.sampled_from(others), label="attacker")

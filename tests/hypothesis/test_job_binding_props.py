@@ -29,9 +29,9 @@ from eth_account import Account
 from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
 
-from cidhub.attest import Job, sign_job, zk_instances
-from cidhub.cid import RAW, cid_to_bytes, make_cid
-from cidhub.registry import Kind
+from cidhub.compute.jobs import Job, sign_job, zk_instances
+from cidhub.content.cid import RAW, cid_to_bytes, make_cid
+from cidhub.chain.registry import Kind
 
 _HERE = str(Path(__file__).resolve().parent)
 if _HERE not in sys.path:

@@ -1,15 +1,17 @@
 """Stateful test of contracts/Marketplace.vy against the plain-Python model in market_model.py.
 
-A RuleBasedStateMachine registers assets with random provenance, transfers and delists them, sets
-and locks splits, makes offers (ETH and an ERC-20, perpetual and timed, capped, windowed), buys
-from several buyers for themselves or others, moves time, distributes pools (with the split's
+A RuleBasedStateMachine registers assets with random provenance and ERC-2981 royalties, transfers
+and delists them, sets and locks splits, makes offers (ETH and an ERC-20, perpetual and timed,
+capped, windowed), buys from several buyers for themselves or others, resells assets elsewhere
+(paying the royalty `royaltyInfo` names to the asset's receiver, ether by plain transfer or with a
+2,300-gas `send`), sweeps receivers into pools, moves time, distributes pools (with the split's
 lists) and withdraws, in random order. Every call's outcome (return value, event fields, or exact
 revert reason) must be the model's; after every step, for each token:
 
     marketplace's holdings == sum of all pending pools + all balances == the model's (to the wei)
 
-and every pool, every balance, every payee's ERC-20 wallet, every licence expiry and `has_access`
-(as time moves) equal the model's.
+and every pool, every balance, every payee's ERC-20 wallet, what waits at every royalty receiver,
+every licence expiry and `has_access` (as time moves) equal the model's.
 
 Budgets (env HYPOTHESIS_PROFILE): `ci` (default, 20 examples of up to 25 steps, ~45 s) and `deep`
 (200 x 60, ~20 min). They are this module's own settings objects, passed to run_state_machine_as_test, so
@@ -40,8 +42,9 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from cidhub.cid import RAW, cid_to_bytes, make_cid
-from cidhub.provenance import split_parents
+from cidhub.chain.market import royalty_receiver_address
+from cidhub.chain.provenance import split_parents
+from cidhub.content.cid import RAW, cid_to_bytes, make_cid
 
 # tests/hypothesis is not a package (an installed `tests` package would shadow it): import the
 # model as a top-level module, like tests/python/conftest.py does for the strategies.
@@ -69,7 +72,10 @@ KEYLESS = "0x000000000000000000000000000000000000dEaD"
 TOKEN_FUNDS = 10**24
 MAX_ASSETS = 7
 MAX_OFFERS = 12
+MAX_ROYALTY_BPS = 2_500
 DAY = 86_400
+# An id nobody registers: sweeping it must say so.
+UNREGISTERED = int.from_bytes(hashlib.sha256(b"market-state: never registered").digest(), "big")
 
 #: What the machine did, by rule and outcome ("buy", "buy: market: offer expired", ...).
 OUTCOMES: Counter[str] = Counter()
@@ -86,8 +92,9 @@ def _cid_of(n: int) -> bytes:
 class Suite:
     """What the machine drives: contracts and the accounts that play every role."""
 
-    def __init__(self, chain, registry, market, usd, lens, deployer, dao, curator, people, treasury, others):
+    def __init__(self, chain, registry, market, usd, lens, payer, deployer, dao, curator, people, treasury, others):
         self.chain, self.registry, self.market, self.usd, self.lens = chain, registry, market, usd, lens
+        self.payer = payer  # pays royalties with `send` (2,300 gas), like older marketplaces
         self.deployer, self.dao, self.curator, self.treasury = deployer, dao, curator, treasury
         self.people = people  # owners, buyers, keepers: they send transactions
         self.by_address = {p.address: p for p in people}
@@ -108,6 +115,7 @@ def suite(project, chain, accounts, registry, deployer, dao, curator):
     people = list(accounts[1:10])
     treasury = accounts[8]
     market = project.Marketplace.deploy(registry, treasury, FEE_BPS, sender=deployer)
+    registry.set_royalty_market(market, sender=deployer)
     market.grantRole(market.FEE_MANAGER_ROLE(), dao, sender=deployer)
     market.grantRole(market.TOKEN_MANAGER_ROLE(), dao, sender=deployer)
     usd = project.MockERC20.deploy("Test USD", "TUSD", 0, sender=deployer)
@@ -116,10 +124,11 @@ def suite(project, chain, accounts, registry, deployer, dao, curator):
         usd.mint(person, TOKEN_FUNDS, sender=deployer)
         usd.approve(market, 2**256 - 1, sender=person)
     lens = project.MktLens.deploy(sender=deployer)
+    payer = project.MktStipendPayer.deploy(sender=deployer)
     wallet = project.PropWallet.deploy(deployer, sender=deployer)
     inert = project.PropInert.deploy(sender=deployer)
     others = [wallet.address, inert.address, registry.address, market.address, KEYLESS]
-    return Suite(chain, registry, market, usd, lens, deployer, dao, curator, people, treasury, others)
+    return Suite(chain, registry, market, usd, lens, payer, deployer, dao, curator, people, treasury, others)
 
 
 def _sorted(addresses) -> list[str]:
@@ -142,9 +151,12 @@ class MarketMachine(RuleBasedStateMachine):
         self.tokens = [ETH, s.usd.address]
         self.asset_ids: list[int] = []
         # Start with some assets on sale, so that most of the steps move money.
-        for _ in range(data.draw(st.integers(1, 3), label="initial assets")):
-            self.register_asset(data)
+        for i in range(data.draw(st.integers(1, 3), label="initial assets")):
+            self.register_asset(data, min_royalty_bps=1 if i == 0 else 0)
             self.create_offer(data, asset_id=self.asset_ids[-1])
+        # And one secondary sale of the first, its royalty swept: every run moves royalties.
+        token = self._resell(data, asset_id=self.asset_ids[0], min_price=10**15)
+        self._sweep(data, pair=(self.asset_ids[0], token))
 
     def teardown(self):
         if hasattr(self, "snapshot"):
@@ -184,7 +196,7 @@ class MarketMachine(RuleBasedStateMachine):
 
     @precondition(lambda self: len(self.asset_ids) < MAX_ASSETS)
     @rule(data=st.data())
-    def register_asset(self, data):
+    def register_asset(self, data, min_royalty_bps=0):
         s = self.suite
         owner = data.draw(st.sampled_from(s.people), label="owner")
         count = data.draw(st.integers(0, min(3, len(self.asset_ids))), label="parent count")
@@ -195,9 +207,12 @@ class MarketMachine(RuleBasedStateMachine):
             share = data.draw(st.one_of(st.integers(0, budget), st.integers(0, min(budget, 3_000))), label="share")
             shares.append(share)
             budget -= share
-        tx = self._send(s.registry.register, self._fresh_cid(), 0, self._fresh_cid(), 1, parents, shares, 0, sender=owner)
+        royalty_bps = data.draw(st.sampled_from([0, 1, 2, 3]).flatmap(lambda k: st.just(0) if k == 0 else st.integers(
+            1, MAX_ROYALTY_BPS)).filter(lambda bps: bps >= min_royalty_bps), label="royalty")
+        tx = self._send(s.registry.register, self._fresh_cid(), 0, self._fresh_cid(), 1, parents, shares, royalty_bps,
+                        sender=owner)
         (event,) = tx.decode_logs(s.registry.AssetRegistered)
-        self.model.register(event.asset_id, owner.address, list(zip(parents, shares)))
+        self.model.register(event.asset_id, owner.address, list(zip(parents, shares)), royalty_bps)
         self.asset_ids.append(event.asset_id)
 
     @precondition(lambda self: self.asset_ids)
@@ -371,6 +386,75 @@ class MarketMachine(RuleBasedStateMachine):
         self.now += delta
         self.suite.chain.mine(timestamp=self.now)
 
+    # ------------------------------------------------------------ secondary sales and royalty sweeps
+
+    def _receiver(self, asset_id):
+        return royalty_receiver_address(self.suite.market.address, asset_id)
+
+    @precondition(lambda self: self.asset_ids)
+    @rule(data=st.data())
+    def resell(self, data):
+        self._resell(data)
+
+    def _resell(self, data, asset_id=None, min_price=0):
+        """A sale on another marketplace: it asks royaltyInfo, pays the receiver, then moves the NFT.
+        Returns the token it was paid in."""
+        s = self.suite
+        if asset_id is None:
+            asset_id = data.draw(st.sampled_from(self.asset_ids), label="asset")
+        token = data.draw(st.sampled_from(self.tokens), label="token")
+        price = data.draw(st.sampled_from(["free", "small", "large", "large"]).flatmap(lambda size: {
+            "free": st.just(0), "small": st.integers(1, 10**6), "large": st.integers(10**15, 10**18)}[size]).filter(
+            lambda p: p >= min_price), label="price")
+        seller = self._owner(asset_id)
+        new_owner = data.draw(st.sampled_from(s.people), label="new owner")
+        receiver, royalty = s.registry.royaltyInfo(asset_id, price)
+        assert (receiver, royalty) == (self._receiver(asset_id), self.model.royalty_of(asset_id, price))
+        assert receiver != seller.address  # the seller is never paid its own royalty
+        OUTCOMES["resell"] += 1
+        if royalty:
+            s.chain.pending_timestamp = self.now
+            if token != ETH:
+                s.usd.transfer(receiver, royalty, sender=new_owner)
+            elif data.draw(st.booleans(), label="with a 2,300-gas send"):
+                s.payer.pay(receiver, value=royalty, sender=new_owner)
+            else:
+                new_owner.transfer(receiver, royalty)
+            self.model.pay_royalty(asset_id, token, royalty, new_owner.address)
+        if new_owner != seller:
+            self._send(s.registry.transferFrom, seller, new_owner, asset_id, sender=seller)
+            self.model.transfer(asset_id, new_owner.address)
+        return token
+
+    # Two rules with one body, like buying, so that royalties make it into the pools.
+    @rule(data=st.data())
+    def sweep(self, data):
+        self._sweep(data)
+
+    @rule(data=st.data())
+    def sweep_again(self, data):
+        self._sweep(data)
+
+    def _sweep(self, data, pair=None):
+        s = self.suite
+        waiting = [(a, t) for (a, t), amount in self.model.waiting.items() if amount]
+        if pair is not None:
+            asset_id, token = pair
+        elif waiting and data.draw(st.integers(0, 5), label="prefer waiting"):
+            asset_id, token = data.draw(st.sampled_from(sorted(waiting)), label="receiver")
+        else:
+            asset_id = data.draw(st.sampled_from([*self.asset_ids, UNREGISTERED]), label="asset")
+            token = data.draw(st.sampled_from(self.tokens), label="token")
+        caller = data.draw(st.sampled_from(s.people), label="caller")
+        try:
+            amount = self.model.sweep(asset_id, token)
+        except Revert as expected:
+            self._assert_reverts(expected.reason, s.market.sweep_royalties, asset_id, token, sender=caller)
+            return
+        tx = self._send(s.market.sweep_royalties, asset_id, token, sender=caller)
+        (event,) = tx.decode_logs(s.market.RoyaltiesSwept)
+        assert (event.asset_id, event.token, event.amount, event.caller) == (asset_id, token, amount, caller.address)
+
     # ------------------------------------------------------------ distribution and withdrawal
 
     # Distribution and withdrawal get two rules each, like buying, so that money makes it all the way.
@@ -456,6 +540,11 @@ class MarketMachine(RuleBasedStateMachine):
                 assert [w for w, a in zip(wallets, payees) if a != s.market.address] == [
                     s.token_funds[a] - model.spent[(a, token)] + model.paid_out[(a, token)]
                     for a in payees if a != s.market.address], token
+        # Royalties paid and not swept wait at each asset's receiver, nowhere else.
+        receivers = [self._receiver(a) for a in self.asset_ids]
+        waiting = list(s.lens.holdings(self.tokens, receivers))
+        assert waiting == [model.waiting[(a, t)] for t in self.tokens for a in self.asset_ids]
+        pairs = [(a, p) for a in self.asset_ids for p in addresses]
         pairs = [(a, p) for a in self.asset_ids for p in payees]
         assert state.timestamp == self.now
         assert list(state.expiries) == [model.licences[pair] for pair in pairs]
@@ -470,5 +559,5 @@ def test_marketplace_matches_model(suite):
 
     print("\nmarketplace state machine:", dict(sorted(OUTCOMES.items())))
     # Guard against a vacuous run: money moved all the way from buyers to payees.
-    for steps in (["buy"], ["distribute"], ["withdraw", "withdraw_for"]):
+    for steps in (["buy"], ["distribute"], ["withdraw", "withdraw_for"], ["sweep_royalties"]):
         assert sum(OUTCOMES[step] for step in steps), f"the machine never ran a successful {' or '.join(steps)}"

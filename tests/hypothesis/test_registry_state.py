@@ -51,8 +51,8 @@ from registry_strategies import (
 )
 from web3.exceptions import ContractLogicError as Web3ContractLogicError
 
-from cidhub.provenance import commitment, split_parents
-from cidhub.registry import AssetRecord
+from cidhub.chain.provenance import commitment, split_parents
+from cidhub.chain.registry import AssetRecord
 
 # ---------------------------------------------------------------- profiles
 
@@ -177,7 +177,7 @@ class Model:
     def add(self, cid, owner, kind, metadata, parents, shares, previous=0) -> Asset:
         asset_id = model_asset_id(cid)
         root = self.assets[previous].root if previous else asset_id
-        parent_pairs = list(zip(parents, shares))
+        parent_pairs = list(zip(parents, shares, strict=True))
         asset = Asset(asset_id, cid, len(self.assets), owner, kind, parent_pairs, metadata, root, previous)
         self.assets[asset_id] = asset
         if previous:
@@ -253,7 +253,7 @@ class RegistryStateMachine(RuleBasedStateMachine):
     def take_snapshot(self):
         self.snapshot_id = self.chain.snapshot()
         balances = self.batch_call([("balanceOf", self.address(actor)) for actor in ACTORS])
-        self.base_balances = dict(zip(ACTORS, balances))
+        self.base_balances = dict(zip(ACTORS, balances, strict=True))
 
     def teardown(self):
         if self.snapshot_id is not None:
@@ -297,7 +297,8 @@ class RegistryStateMachine(RuleBasedStateMachine):
             assert events == []
             return
         (event,) = events
-        assert (event.asset_id, list(zip(event.parents, event.shares_bps))) == (asset.asset_id, asset.parents)
+        recorded = list(zip(event.parents, event.shares_bps, strict=True))
+        assert (event.asset_id, recorded) == (asset.asset_id, asset.parents)
         asset.block = tx.block_number
 
     @precondition(lambda self: self.model.assets)
@@ -490,7 +491,7 @@ class RegistryStateMachine(RuleBasedStateMachine):
             requests.append(("eth_call", [{"to": self.registry.address, "data": "0x" + data.hex()}, "latest"]))
         responses = self.w3.provider.make_batch_request(requests)
         decoded = []
-        for (name, _), response in zip(calls, sorted(responses, key=lambda r: r["id"])):
+        for (name, _), response in zip(calls, sorted(responses, key=lambda r: r["id"]), strict=True):
             assert "error" not in response, (name, response)
             (value,) = abi_decode([VIEWS[name][2]], bytes.fromhex(response["result"][2:]))
             decoded.append(value)
@@ -510,7 +511,7 @@ class RegistryStateMachine(RuleBasedStateMachine):
         view = self.chain_view()
         cids = [asset.cid for asset in self.model.assets.values()]
         assert len(set(cids)) == len(cids)
-        for asset_id, asset in self.model.assets.items():
+        for asset_id in self.model.assets:
             assert view["assets"][asset_id]["asset_id_of"] == asset_id
 
     @invariant()
@@ -563,7 +564,7 @@ def test_registry_state_machine(registry, chain, curator, creator, buyer, other,
 
 def test_model_asset_id__matches_cidhub():
     # The model's id rule is written out independently of cidhub; keep the two in step.
-    from cidhub.registry import asset_id_for
+    from cidhub.chain.registry import asset_id_for
 
     for cid in (
         bytes(CID("base32", 1, "raw", ("sha2-256", hashlib.sha256(b"a").digest()))),

@@ -1,6 +1,6 @@
 """The DAO's levers at their bounds (issue #10, findings 3 and 5).
 
-The suite is deployed as `ape run deploy` deploys it for real (`cidhub.deploy.deploy_suite` with
+The suite is deployed as `ape run deploy` deploys it for real (`cidhub.chain.deployment.deploy_suite` with
 the default GovernanceConfig and AttestationSetup: every lever with the timelock), and each
 setter is called *as the timelock* with values drawn by `strategies.at_bounds`: 0, the bounds,
 one past them, 2**255 and 2**256 - 1, and sometimes a value in between. Calls are simulated with
@@ -53,7 +53,7 @@ class _Suite(SimpleNamespace):
 
 @pytest.fixture(scope="module")
 def suite(project, chain, deployer, dao, curator, creator, buyer, registrar, attacker, other):
-    from cidhub.deploy import deploy_suite
+    from cidhub.chain.deployment import deploy_suite
 
     deployment = deploy_suite(project, deployer, ecosystem="ethereum", network="local", chain_id=chain.chain_id)
     contracts = {name: getattr(project, name).at(rec.address) for name, rec in deployment.contracts.items()}

@@ -31,7 +31,7 @@ from eth_utils import keccak, to_checksum_address
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cidhub.attest import (
+from cidhub.compute.jobs import (
     SIGNED_PROOF_LENGTH,
     Job,
     attestation_digest,

@@ -12,8 +12,10 @@ the repository's ``node_modules`` (``@openzeppelin/contracts/...``, pinned in pa
 so no compiler or library is downloaded at test time. The standard-JSON output is cached
 under ``.build/oz/``, keyed by a hash of the sources, the settings and the versions of solc
 and of @openzeppelin/contracts, so a second run (or another test module) does not recompile.
-Only contracts defined in the given sources are returned (not the imported library ones);
-ask for an imported contract by importing it in a one-line source.
+Only contracts defined in the given sources are returned (not the imported library ones); to get
+an OpenZeppelin contract or interface, derive from it in your source, e.g.
+``contract Holder is ERC721Holder {}`` or ``interface IGovernorClient is IGovernor {}`` (see
+tests/oz/contracts/OzGovernors.sol).
 
 Compilation errors raise :class:`SolcError` with solc's formatted messages.
 """
@@ -47,7 +49,7 @@ class SolcError(RuntimeError):
 def _package_version(name: str) -> str:
     manifest = NODE_MODULES / name / "package.json"
     if not manifest.is_file():
-        raise SolcError(f"{name} is not installed in {NODE_MODULES}: run `npm ci` in the repository")
+        raise SolcError(f"{name} is not installed in {NODE_MODULES}: run `make setup` (npm install) in the repository")
     return json.loads(manifest.read_text())["version"]
 
 

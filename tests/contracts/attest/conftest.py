@@ -14,9 +14,9 @@ import os
 import pytest
 from eth_account import Account
 
-from cidhub.attest import Job, sign_job
-from cidhub.cid import cid_to_bytes
-from cidhub.registry import Kind
+from cidhub.chain.registry import Kind
+from cidhub.compute.jobs import Job, sign_job
+from cidhub.content.cid import cid_to_bytes
 
 from .helpers import BOND, TIMEOUT, WINDOW, fresh_cid
 

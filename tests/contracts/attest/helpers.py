@@ -9,7 +9,7 @@ import os
 from eth_abi import encode as abi_encode
 from eth_utils import keccak
 
-from cidhub.cid import RAW, make_cid
+from cidhub.content.cid import RAW, make_cid
 
 ZERO_ADDRESS = "0x" + "00" * 20
 BOND = 10**17

@@ -16,11 +16,11 @@ import ape
 import pytest
 from eth_utils import keccak
 
-from cidhub.attest import Job
-from cidhub.attest_chain import AttestationSetup, check_arbiter_timing
-from cidhub.cid import RAW, cid_to_bytes, make_cid
+from cidhub.chain.deploy import AttestationSetup, check_arbiter_timing
+from cidhub.chain.governance import DAO_REACTION_TIME, GovernanceConfig, audit_roles
+from cidhub.compute.jobs import Job
+from cidhub.content.cid import RAW, cid_to_bytes, make_cid
 from cidhub.errors import CidhubError
-from cidhub.governance import DAO_REACTION_TIME, GovernanceConfig, audit_roles
 
 from .helpers import CHALLENGED, REJECTED
 
@@ -39,7 +39,7 @@ def default_suite(project, chain, deployer, creator, buyer):
     """`ape run deploy` with its defaults; creator and buyer hold enough HUB to propose and pass a vote."""
     from types import SimpleNamespace
 
-    from cidhub.deploy import deploy_suite
+    from cidhub.chain.deploy import deploy_suite
 
     deployment = deploy_suite(project, deployer, ecosystem="ethereum", network="local", chain_id=chain.chain_id,
                               allocations=[(creator.address, 600_000 * HUB), (buyer.address, 400_000 * HUB)])
@@ -126,7 +126,7 @@ def test_roles_audit__timeout_lowered_below_a_dao_ruling__reported(default_suite
 
 @pytest.mark.parametrize("timeout", [7 * DAY, 8 * DAY + DAO_REACTION_TIME - 1])
 def test_deploy__timeout_the_dao_cannot_meet__refused_before_sending(project, chain, deployer, timeout):
-    from cidhub.deploy import deploy_suite
+    from cidhub.chain.deploy import deploy_suite
 
     nonce = deployer.nonce
 

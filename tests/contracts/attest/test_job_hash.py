@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from eth_utils import keccak
 
-from cidhub.attest import ATTESTATION_TYPEHASH, JOB_TYPE, JOB_TYPEHASH, job_hash_eip712
-from cidhub.cid import make_cid
+from cidhub.compute.jobs import ATTESTATION_TYPEHASH, JOB_TYPE, JOB_TYPEHASH, job_hash_eip712
+from cidhub.content.cid import make_cid
 
 from .helpers import fresh_cid
 
@@ -61,7 +61,7 @@ def test_job_hash__dataset_order_counts(hub, make_job, new_asset):
 def test_job__codes_outside_the_multicodec_table__contract_and_tooling_agree(hub, optimistic, make_job, creator):
     # The contracts take any codec / multihash code below 2**21; cidhub loads such a job from the
     # chain and gets the same hash, params key and output id as the hub.
-    from cidhub.attest import Job
+    from cidhub.compute.jobs import Job
 
     params = b"\x01\xff\xff\x7f\x12\x20" + b"\x21" * 32  # codec 0x1fffff, sha2-256
     output = b"\x01\x55\x1b\x20" + b"\x22" * 32  # raw, keccak-256

@@ -6,7 +6,9 @@ from __future__ import annotations
 import ape
 import pytest
 
-from .helpers import ACCEPTED, BOND, CHALLENGED, PENDING, REJECTED, TIMEOUT, UNCLAIMED, WINDOW, ZERO_ADDRESS
+from cidhub.content.cid import cid_to_bytes
+
+from .helpers import ACCEPTED, BOND, CHALLENGED, PENDING, REJECTED, TIMEOUT, UNCLAIMED, WINDOW, ZERO_ADDRESS, fresh_cid
 
 
 @pytest.fixture
@@ -296,6 +298,31 @@ def test_submit__finalized_claim__registers_result(hub, registry, optimistic, cl
     tx = hub.submit(job.as_args(), b"", sender=attacker)
 
     assert tx.decode_logs(hub.JobAccepted)[0].verifier == optimistic.address
+    assert registry.ownerOf(job.output_id) == job.owner
+
+
+def test_verify__finalized_claim_through_another_hub__reverts(hub, second_hub, project, registry, optimistic, claim,
+                                                             model, dataset, deployer, attacker, chain):
+    # A hub on another registry (someone else's deployment) that approved this verifier would
+    # register the claim's result a second time; a hub on the same registry meets the reservation.
+    job, job_hash, _ = claim()
+    chain.pending_timestamp += WINDOW
+    optimistic.finalize(job_hash, sender=attacker)
+    elsewhere = project.AssetRegistry.deploy(sender=deployer)
+    for asset, kind in ((model, 1), (dataset, 0)):
+        elsewhere.register(registry.cid_of(asset), kind, cid_to_bytes(fresh_cid()), 0, [], [], 0, sender=deployer)
+    other_hub = project.ComputeAttestations.deploy(elsewhere, sender=deployer)
+    elsewhere.grantRole(elsewhere.REGISTRAR_ROLE(), other_hub, sender=deployer)
+    other_hub.grantRole(other_hub.VERIFIER_MANAGER_ROLE(), deployer, sender=deployer)
+    other_hub.set_verifier(optimistic, True, sender=deployer)
+
+    with ape.reverts("attest: caller is not the hub"):
+        other_hub.submit(job.as_args(), b"", sender=attacker)
+    with ape.reverts("attest: caller is not the hub"):
+        optimistic.verify(hub.check_job(job.as_args()), b"", sender=attacker)
+    with ape.reverts("attest: output reserved by a pending claim"):
+        second_hub.submit(job.as_args(), b"", sender=attacker)
+    hub.submit(job.as_args(), b"", sender=attacker)
     assert registry.ownerOf(job.output_id) == job.owner
 
 

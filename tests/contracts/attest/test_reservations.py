@@ -13,7 +13,7 @@ import dataclasses
 import ape
 import pytest
 
-from cidhub.attest import zk_instances
+from cidhub.compute.jobs import zk_instances
 
 from .helpers import BOND, REJECTED, TIMEOUT, WINDOW, zk_test_proof
 
@@ -98,7 +98,7 @@ def test_expire_challenge__output_released(registry, optimistic, claim, attacker
 def test_claim__hub_records_the_reserving_job(hub, claim):
     job, job_hash, _ = claim()
 
-    assert bytes(hub.reserved_for(job.output_id)) == job_hash
+    assert hub.reserved_output(job_hash) == job.output_id
 
 
 def test_check_job__copy_of_claimed_job__reserved(hub, claim, make_job, attacker):
@@ -151,8 +151,24 @@ def test_reserved_output__after_the_claim_is_rejected__others_may_register(hub, 
         chain.pending_timestamp += TIMEOUT
         optimistic.expire_challenge(job_hash, sender=attacker)
 
-    assert bytes(hub.reserved_for(job.output_id)) == b"\x00" * 32
+    assert hub.reserved_output(job_hash) == 0
     hub.submit(copy.as_args(), sign(copy), sender=attacker)
+    assert registry.ownerOf(job.output_id) == attacker.address
+
+
+def test_reserved_output__copy_proved_through_zk_during_the_window__refused_then_accepted_after_rejection(
+        hub, registry, optimistic, zk_adapter, make_job, zk_model, chain, creator, attacker, dao, other):
+    job = make_job(model_id=zk_model, verifier=optimistic.address)
+    optimistic.claim(job.as_args(), value=BOND, sender=creator)
+    copy = dataclasses.replace(job, owner=attacker.address, verifier=zk_adapter.address)
+    values = zk_instances(copy, chain.chain_id)
+
+    with ape.reverts("attest: output reserved by a pending claim"):
+        zk_adapter.prove_and_submit(copy.as_args(), zk_test_proof(values), values, sender=attacker)
+    optimistic.challenge(job.struct_hash(), value=BOND, sender=other)
+    optimistic.resolve(job.struct_hash(), False, sender=dao)
+    zk_adapter.prove_and_submit(copy.as_args(), zk_test_proof(values), values, sender=attacker)
+
     assert registry.ownerOf(job.output_id) == attacker.address
 
 
@@ -165,7 +181,7 @@ def test_reserved_output__claimed_job_accepted__reservation_cleared(hub, registr
     hub.submit(job.as_args(), b"", sender=attacker)
 
     assert registry.ownerOf(job.output_id) == buyer.address
-    assert bytes(hub.reserved_for(job.output_id)) == b"\x00" * 32
+    assert hub.reserved_output(job_hash) == 0
 
 
 def test_verifier_withdrawn__settlement_unblocked_then_dao_releases(registry, hub, optimistic, claim, dao, attacker):
@@ -176,18 +192,31 @@ def test_verifier_withdrawn__settlement_unblocked_then_dao_releases(registry, hu
     assert optimistic.owed(attacker) == 2 * BOND
     assert registry.is_reserved(job.output_id) is True
 
-    hub.release_output(job.output_id, sender=dao)
+    hub.release_output(job_hash, sender=dao)
     assert registry.is_reserved(job.output_id) is False
-    assert bytes(hub.reserved_for(job.output_id)) == b"\x00" * 32
+    assert hub.reserved_output(job_hash) == 0
 
 
-def test_release_output__not_reserved__no_op(registry, hub, dao, new_asset):
-    asset = new_asset()
+def test_release_output__job_holds_no_reservation__no_op(registry, hub, dao, make_job):
+    job = make_job()
 
-    tx = hub.release_output(asset, sender=dao)
+    tx = hub.release_output(job.struct_hash(), sender=dao)
 
     assert tx.decode_logs(registry.ReservationReleased) == []
-    assert registry.is_reserved(asset) is False
+    assert registry.is_reserved(job.output_id) is False
+
+
+def test_release_output__output_registered_meanwhile__clears_without_registry_call(registry, hub, claim, dao,
+                                                                                 registrar):
+    # Another registrar registered the reserved id (the DAO granted REGISTRAR_ROLE elsewhere): the
+    # release clears the hub's record and leaves the registry alone.
+    job, job_hash, _ = claim()
+    registry.register(job.as_args()[5], 3, job.as_args()[6], 0, [], [], 0, sender=registrar)
+
+    tx = hub.release_output(job_hash, sender=dao)
+
+    assert tx.decode_logs(registry.ReservationReleased) == []
+    assert hub.reserved_output(job_hash) == 0
 
 
 def test_reserve_output__not_a_verifier__reverts(hub, attacker, dao):
@@ -200,7 +229,7 @@ def test_release_output__stranger__reverts(hub, claim, attacker):
     job, _, _ = claim()
 
     with ape.reverts("attest: caller may not release outputs"):
-        hub.release_output(job.output_id, sender=attacker)
+        hub.release_output(job.struct_hash(), sender=attacker)
 
 
 def test_resolve__too_little_gas_for_the_release__reverts_whole_ruling(registry, optimistic, claim, dao, attacker,

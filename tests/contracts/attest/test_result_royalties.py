@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from cidhub.provenance import parents_args
+from cidhub.chain.provenance import parents_args
 
 from .helpers import BOND, WINDOW
 

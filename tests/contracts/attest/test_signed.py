@@ -6,8 +6,7 @@ import ape
 import pytest
 from eth_account import Account
 
-from cidhub.attest import (attestation_digest, pack_signed_proof, sign_job, typed_attestation,
-                           unpack_signed_proof)
+from cidhub.compute.jobs import attestation_digest, pack_signed_proof, sign_job, typed_attestation, unpack_signed_proof
 
 from .helpers import SECP256K1_N, ZERO_ADDRESS
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import ape
 import pytest
 
-from cidhub.provenance import parents_of
-from cidhub.cid import cid_to_bytes, make_cid
-from cidhub.registry import Kind
+from cidhub.chain.provenance import parents_of
+from cidhub.chain.registry import Kind
+from cidhub.content.cid import cid_to_bytes, make_cid
 
 from .helpers import ZERO_ADDRESS, fresh_cid
 
@@ -42,7 +42,7 @@ def test_submit__many_datasets__parents_in_job_order(registry, make_job, submit_
     submit_signed(job)
 
     parents = [(p.asset_id, p.share_bps) for p in parents_of(registry, job.output_id)]
-    assert parents == [(model, 1_400), *zip(datasets, [100, 200, 300, 400, 500, 600, 700, 800])]
+    assert parents == [(model, 1_400), *zip(datasets, [100, 200, 300, 400, 500, 600, 700, 800], strict=True)]
 
 
 def test_submit__result_of_earlier_job_as_input__pipeline(registry, make_job, submit_signed):

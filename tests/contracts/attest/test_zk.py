@@ -9,7 +9,7 @@ import dataclasses
 import ape
 import pytest
 
-from cidhub.attest import limbs, zk_instances, zk_job_binding
+from cidhub.compute.jobs import limbs, zk_instances, zk_job_binding
 
 from .helpers import ZERO_ADDRESS, fresh_cid, zk_test_proof
 
@@ -205,7 +205,8 @@ def test_prove__invalid_proof_verifier_reverts__rejected(zk_adapter, zk_job, att
         prove(job, attacker, proof=b"\x00" * 32)
 
 
-def test_prove__invalid_proof_verifier_returns_false__rejected(zk_adapter, zk_circuit, zk_job, attacker, deployer, prove):
+def test_prove__invalid_proof_verifier_returns_false__rejected(zk_adapter, zk_circuit, zk_job, attacker, deployer,
+                                                               prove):
     zk_circuit.set_mode(1, sender=deployer)
     job = zk_job()
 
@@ -291,3 +292,22 @@ def test_set_circuit__eoa__reverts(zk_adapter, zk_model, dao, other):
 
 def test_verify_proof__selector_is_ezkl(zk_circuit):
     assert "verifyProof(bytes,uint256[])" in [m.selector for m in zk_circuit.contract_type.methods]
+
+
+def test_submit_zk__tooling_checks_the_public_inputs_before_sending(registry, hub, signed, optimistic, zk_adapter,
+                                                                   zk_job, instances, attacker):
+    from cidhub.compute.jobs import AttestError
+    from cidhub.compute.onchain import AttestContracts, submit_zk, zk_public_inputs
+
+    contracts = AttestContracts(registry, hub, signed, optimistic, zk_adapter)
+    job = zk_job()
+    values = zk_public_inputs(contracts, job)
+    assert values == instances(job)
+    copy = dataclasses.replace(job, owner=attacker.address)
+    nonce = attacker.nonce
+
+    with pytest.raises(AttestError, match="do not commit to job"):
+        submit_zk(contracts, copy, zk_test_proof(values), values, attacker)
+    assert attacker.nonce == nonce
+    accepted = submit_zk(contracts, job, zk_test_proof(values + [5]), values + [5], attacker)
+    assert accepted.result_id == job.output_id and registry.ownerOf(job.output_id) == job.owner

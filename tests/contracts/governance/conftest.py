@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .helpers import FOR, ACTIVE, QUEUED, SUCCEEDED, Proposal, cid
+from .helpers import ACTIVE, FOR, QUEUED, SUCCEEDED, Proposal, cid
 
 
 @pytest.fixture(scope="module")

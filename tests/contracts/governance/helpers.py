@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from eth_utils import keccak
 
-from cidhub.cid import RAW, cid_to_bytes, make_cid
+from cidhub.content.cid import RAW, cid_to_bytes, make_cid
 
 HUB = 10**18
 AGAINST, FOR, ABSTAIN = 0, 1, 2

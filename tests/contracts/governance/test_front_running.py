@@ -14,9 +14,9 @@ import ape
 import pytest
 from eth_utils import keccak
 
-from cidhub import governance as gov
-from cidhub.governance import GovernanceError
-from cidhub.proposals import EncodedProposal, proposer_of, with_proposer
+from cidhub.chain import governance as gov
+from cidhub.chain.governance import GovernanceError
+from cidhub.chain.proposals import EncodedProposal, proposer_of, with_proposer
 
 from .helpers import HUB, cid
 
@@ -65,7 +65,7 @@ def test_front_run__reserved_description__reverts_and_the_proposer_keeps_the_id(
 
 def test_tooling_propose__reserves_the_description_for_the_sender(governor, hub_token, delist_call, creator,
                                                                   attacker_with_votes):
-    encoded = EncodedProposal(*map(list, delist_call), "# Delist, through cidhub.governance")
+    encoded = EncodedProposal(*map(list, delist_call), "# Delist, through cidhub.chain.governance")
     pid, receipt = gov.propose(governor, hub_token, encoded, creator)
     (created,) = receipt.decode_logs(governor.ProposalCreated)
     assert created.description.endswith(f"\n\n#proposer={creator.address}")
@@ -106,7 +106,7 @@ _CASES = {
 
 @pytest.mark.parametrize("case", list(_CASES))
 def test_suffix_parsing__python_agrees_with_the_governor(governor, registry_dao, creator, buyer, case):
-    """cidhub.proposals.proposer_of and HubGovernor.propose read the same descriptions the same way."""
+    """cidhub.chain.proposals.proposer_of and HubGovernor.propose read the same descriptions the same way."""
     description = _CASES[case](creator.address)
     reserved_for = proposer_of(description)
     if reserved_for is None:

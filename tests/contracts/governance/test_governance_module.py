@@ -1,13 +1,25 @@
-"""cidhub.governance in process: the checks `ape run govern` makes before it sends anything."""
+"""cidhub.chain.governance in process: the checks `ape run govern` makes before it sends anything."""
 
 from __future__ import annotations
 
 import pytest
 
-from cidhub import governance as gov
-from cidhub.governance import (GovernanceError, ProposalState, Support, cast_vote, execute, find_proposal,
-                               format_votes, list_proposals, parse_allocation, parse_hub, queue, status_rows)
-from cidhub.proposals import EncodedProposal
+from cidhub.chain import governance as gov
+from cidhub.chain.governance import (
+    GovernanceError,
+    ProposalState,
+    Support,
+    cast_vote,
+    execute,
+    find_proposal,
+    format_votes,
+    list_proposals,
+    parse_allocation,
+    parse_hub,
+    queue,
+    status_rows,
+)
+from cidhub.chain.proposals import EncodedProposal
 
 from .helpers import HUB
 

@@ -4,8 +4,20 @@ from __future__ import annotations
 
 import ape
 
-from .helpers import (ABSTAIN, AGAINST, CANCELED, DEFEATED, EXECUTED, EXPIRED, FOR, GRACE_PERIOD, HUB, QUEUED,
-                      SUCCEEDED, cid)
+from .helpers import (
+    ABSTAIN,
+    AGAINST,
+    CANCELED,
+    DEFEATED,
+    EXECUTED,
+    EXPIRED,
+    FOR,
+    GRACE_PERIOD,
+    HUB,
+    QUEUED,
+    SUCCEEDED,
+    cid,
+)
 
 
 def test_lifecycle__delist_through_the_dao(governor, timelock, registry_dao, new_asset, propose, to_active, to_end,
@@ -137,7 +149,8 @@ def test_quorum_edges__exactly_quorum_passes_one_less_fails(governor, hub_token,
     assert governor.state(short.proposal_id) == DEFEATED
 
 
-def test_quorum__abstain_counts_toward_it(governor, hub_token, propose, to_active, to_end, creator, registrar, attacker):
+def test_quorum__abstain_counts_toward_it(governor, hub_token, propose, to_active, to_end, creator, registrar,
+                                          attacker):
     quorum = 2_000_000 * HUB * 400 // 10_000
     hub_token.transfer(registrar, 1 * HUB, sender=creator)
     hub_token.transfer(attacker, quorum - 1 * HUB, sender=creator)
@@ -198,3 +211,18 @@ def test_state__canceled_directly_on_the_timelock_is_reported(governor, timelock
     for log in scheduled:
         timelock.cancel(log.id, sender=governor)  # the governor, impersonated on anvil
     assert governor.state(proposal.proposal_id) == CANCELED
+
+
+def test_queue__timelock_delay_past_48_bits__reverts_without_corrupting_the_proposal(governor, timelock, succeeded,
+                                                                                    chain, creator):
+    """The ETA is packed in 48 bits next to the proposal's flags: an absurd timelock delay must not
+    spill into them. HubTimelock bounds its delay (test_timelock_delay.py), but the governor does not
+    rely on it: here the delay is written straight into the timelock's storage (slot 3,
+    `get_minimum_delay` in the compiler's layout), as a timelock without the bound could hold it."""
+    proposal = succeeded()
+    too_long = "0x" + (2**48).to_bytes(32, "big").hex()
+    chain.provider.make_request("anvil_setStorageAt", [timelock.address, hex(3), too_long])
+    assert timelock.get_minimum_delay() == 2**48
+    with ape.reverts("governor: timelock delay too long"):
+        governor.queue(*proposal.args(), sender=creator)
+    assert governor.state(proposal.proposal_id) == SUCCEEDED

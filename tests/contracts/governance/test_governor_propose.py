@@ -6,7 +6,7 @@ import ape
 from eth_abi import encode
 from eth_utils import keccak
 
-from cidhub.proposals import proposal_id as python_proposal_id
+from cidhub.chain.proposals import proposal_id as python_proposal_id
 
 from .helpers import HUB, PENDING, cid
 

@@ -123,7 +123,8 @@ def test_delegated_votes__the_delegate_votes_for_the_delegator(governor, hub_tok
     hub_token.invoke_transaction("delegate", buyer, sender=curator)
     proposal = propose()
     to_active(proposal)
-    assert governor.cast_vote(proposal.proposal_id, FOR, sender=buyer).decode_logs(governor.VoteCast)[0].weight == 350_000 * HUB
+    tx = governor.cast_vote(proposal.proposal_id, FOR, sender=buyer)
+    assert tx.decode_logs(governor.VoteCast)[0].weight == 350_000 * HUB
     assert governor.cast_vote(proposal.proposal_id, FOR, sender=curator).decode_logs(governor.VoteCast)[0].weight == 0
 
 

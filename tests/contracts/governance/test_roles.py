@@ -1,12 +1,13 @@
 """After `deploy_suite`, every lever of the suite is the timelock's alone and the deployer holds
-nothing; `cidhub.governance.audit_roles` (what `ape run roles` prints) says so from events."""
+nothing; `cidhub.chain.governance.audit_roles` (what `ape run roles` prints) says so from events."""
 
 from __future__ import annotations
 
 import pytest
 
-from cidhub.deploy import MINTER, OWNER, SUITE_ROLES, deploy_suite, expected_holder
-from cidhub.governance import GovernanceConfig, audit_roles, hand_over
+from cidhub.chain.deploy import deploy_suite
+from cidhub.chain.deployment import MINTER, OWNER, SUITE_ROLES, expected_holder
+from cidhub.chain.governance import GovernanceConfig, audit_roles, hand_over
 
 from .helpers import ZERO
 
@@ -46,6 +47,30 @@ def test_timelock_operating_roles__governor_only(governance_suite, deployer):
 
 def test_marketplace_treasury_is_the_timelock(governance_suite):
     assert governance_suite.Marketplace.treasury() == governance_suite.HubTimelock.address
+
+
+def test_registry_royalties_linked_to_the_marketplace_for_good(governance_suite, project):
+    # deploy_suite links them before the hand-over; the link cannot be changed, by the DAO either.
+    registry, market = governance_suite.AssetRegistry, governance_suite.Marketplace
+    assert registry.royalty_market() == market.address
+    audit = audit_roles(governance_suite.deployment, _contract_at(project))
+    (check,) = [w for w in audit.wiring if w.what == "AssetRegistry.royalty_market() is Marketplace"]
+    assert check.ok
+
+
+def test_unlinked_registry__wiring_failure(project, deployer, chain):
+    from cidhub.chain.deployment import ContractRecord, Deployment
+
+    registry = project.AssetRegistry.deploy(sender=deployer)
+    market = project.Marketplace.deploy(registry, deployer, 250, sender=deployer)
+    timelock = project.HubTimelock.deploy(5, [], [], deployer, sender=deployer)
+    pairs = (("AssetRegistry", registry), ("Marketplace", market), ("HubTimelock", timelock))
+    records = {name: ContractRecord(c.address, chain.blocks.height, "") for name, c in pairs}
+    deployment = Deployment("ethereum", "local", chain.chain_id, deployer.address, chain.blocks.height, "x", records)
+
+    failures = audit_roles(deployment, _contract_at(project)).failures()
+
+    assert any(f.startswith("AssetRegistry.royalty_market() is Marketplace: 0x0000") for f in failures)
 
 
 def test_deployment_record_lists_the_holders(governance_suite):
@@ -98,7 +123,7 @@ def test_deferred_hand_over__revokes_bootstrap_holders(project, deploy, deployer
 
 
 def test_missing_dao__is_a_failure(governance_suite, project):
-    from cidhub.deploy import Deployment
+    from cidhub.chain.deployment import Deployment
 
     partial = Deployment.from_json({**governance_suite.deployment.to_json(), "contracts": {
         "AssetRegistry": vars(governance_suite.deployment.contracts["AssetRegistry"])}})

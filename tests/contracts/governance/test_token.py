@@ -9,7 +9,8 @@ from .helpers import HUB, ZERO
 
 def test_initial_distribution__treasury_and_allocations(hub_token, timelock, creator, buyer, other, curator, deployer):
     assert hub_token.balanceOf(timelock) == 1_050_000 * HUB
-    assert [hub_token.balanceOf(a) for a in (creator, buyer, other, curator)] == [h * HUB for h in (400_000, 300_000, 200_000, 50_000)]
+    balances = [hub_token.balanceOf(a) for a in (creator, buyer, other, curator)]
+    assert balances == [h * HUB for h in (400_000, 300_000, 200_000, 50_000)]
     assert hub_token.balanceOf(deployer) == 0
     assert hub_token.totalSupply() == 2_000_000 * HUB
     assert (hub_token.name(), hub_token.symbol(), hub_token.decimals()) == ("cidhub", "HUB", 18)
@@ -102,7 +103,8 @@ def test_burn_and_burn_from__reduce_votes_and_total_supply(hub_token, chain, cre
     assert hub_token.get_past_total_supply(chain.blocks.head.timestamp - 1) == supply - 150 * HUB
 
 
-def test_dao_mint__through_a_proposal__adds_supply_and_votes(hub_token, governor, timelock, queued, advance, creator, registrar):
+def test_dao_mint__through_a_proposal__adds_supply_and_votes(hub_token, governor, timelock, queued, advance, creator,
+                                                             registrar):
     calldata = bytes(hub_token.mint.encode_input(registrar.address, 7 * HUB))
     proposal = queued(targets=[hub_token.address], calldatas=[calldata])
     advance(timelock.get_minimum_delay() + 1)
@@ -118,7 +120,8 @@ def test_permit_and_delegation_share_one_nonce(hub_token, chain, creator, buyer,
     from .signing import delegation_digest, packed, permit_digest, sign
 
     expiry = chain.blocks.head.timestamp + 3_600
-    permit = sign(creator, permit_digest(hub_token.address, chain.chain_id, creator.address, other.address, HUB, 0, expiry))
+    permit = sign(creator,
+                  permit_digest(hub_token.address, chain.chain_id, creator.address, other.address, HUB, 0, expiry))
     delegation = delegation_digest(hub_token.address, chain.chain_id, buyer.address, 0, expiry)
     hub_token.delegate_by_sig(creator, buyer, 0, expiry, packed(*sign(creator, delegation)), sender=buyer)
     assert hub_token.nonces(creator) == 1

@@ -24,7 +24,8 @@ def holder(hub_token, creator, registrar):
 def signed(hub_token, chain):
     def _signed(signer, delegatee, nonce=0, expiry=None, chain_id=None, token=None):
         expiry = chain.blocks.head.timestamp + 3_600 if expiry is None else expiry
-        digest = delegation_digest(token or hub_token.address, chain_id or chain.chain_id, delegatee.address, nonce, expiry)
+        digest = delegation_digest(token or hub_token.address, chain_id or chain.chain_id, delegatee.address, nonce,
+                                   expiry)
         return expiry, sign(signer, digest)
 
     return _signed

@@ -21,7 +21,8 @@ def test_first_self_delegation__votes_and_events(hub_token, creator, registrar):
     assert hub_token.delegates(registrar) == registrar.address
     assert hub_token.get_votes(registrar) == 5 * HUB
     (changed,) = tx.decode_logs(hub_token.DelegateChanged)
-    assert (changed.delegator, changed.from_delegate, changed.to_delegate) == (registrar.address, ZERO, registrar.address)
+    assert (changed.delegator, changed.from_delegate, changed.to_delegate) == (
+        registrar.address, ZERO, registrar.address)
     (moved,) = tx.decode_logs(hub_token.DelegateVotesChanged)
     assert (moved.delegate, moved.previous_votes, moved.new_votes) == (registrar.address, 0, 5 * HUB)
     assert hub_token.num_checkpoints(registrar) == 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from cidhub.registry import Kind
+from cidhub.chain.registry import Kind
 
 from .helpers import ETH, FEE_BPS, fresh_cid
 

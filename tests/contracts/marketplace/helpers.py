@@ -6,7 +6,7 @@ import hashlib
 import itertools
 import os
 
-from cidhub.cid import RAW, cid_to_bytes, make_cid
+from cidhub.content.cid import RAW, cid_to_bytes, make_cid
 
 ETH = "0x" + "00" * 20
 ZERO_ADDRESS = ETH

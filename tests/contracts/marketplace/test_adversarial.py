@@ -10,7 +10,7 @@ from __future__ import annotations
 import ape
 import pytest
 
-from cidhub.provenance import parents_args
+from cidhub.chain.provenance import parents_args
 
 from .helpers import ETH, fee_of
 
@@ -106,7 +106,7 @@ def test_reentrant_payee__balances_stay_consistent(market, payee, paid_to, attac
 
 
 @pytest.mark.parametrize("mode", [REVERT, BURN_GAS])
-def test_hostile_payee__in_split__sale_distribution_and_others_withdrawals_unaffected(registry, 
+def test_hostile_payee__in_split__sale_distribution_and_others_withdrawals_unaffected(registry,
         market, payee, creator, buyer, other, attacker, make_offer, asset_id, mode):
     hostile = payee(mode)
     recipients = sorted([hostile.address, other.address], key=lambda a: int(a, 16))
@@ -217,7 +217,8 @@ def test_buy__fee_on_transfer_token__reverts(market, project, deployer, dao, buy
     assert (market.licence_of(asset_id, buyer), market.pending(asset_id, taxed)) == (0, 0)
 
 
-def test_no_return_token__buy_distribute_withdraw__work(registry, market, project, deployer, dao, creator, buyer, treasury,
+def test_no_return_token__buy_distribute_withdraw__work(registry, market, project, deployer, dao, creator, buyer,
+                                                        treasury,
                                                         make_offer, asset_id):
     quiet = project.MktNoReturnToken.deploy(sender=deployer)
     market.set_token_allowed(quiet, True, sender=dao)
@@ -255,7 +256,8 @@ def test_buy__token_returns_false__token_transfer_failed(market, false_token, de
     assert market.licence_of(asset_id, buyer) == 0
 
 
-def test_withdraw__token_returns_false__token_transfer_failed_balance_kept(registry, market, false_token, deployer, creator,
+def test_withdraw__token_returns_false__token_transfer_failed_balance_kept(registry, market, false_token, deployer,
+                                                                          creator,
                                                                            buyer, make_offer, asset_id):
     offer_id = make_offer(asset_id, token=false_token, price=10**18)
     market.buy(offer_id, buyer, sender=buyer)
@@ -298,7 +300,8 @@ def test_reentrant_token__nested_call_during_buy__blocked_by_lock(market, hook_t
     assert took_effect(None)
 
 
-def test_reentrant_token__re_enters_withdraw_during_withdrawal__paid_once(registry, market, hook_token, deployer, creator,
+def test_reentrant_token__re_enters_withdraw_during_withdrawal__paid_once(registry, market, hook_token, deployer,
+                                                                          creator,
                                                                          treasury, buyer, make_offer, new_asset):
     first, second = new_asset(), new_asset()
     for asset in (first, second):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ape
 import pytest
 
-from cidhub.provenance import parents_args
+from cidhub.chain.provenance import parents_args
 
 from .helpers import ETH, MAX_BPS, fee_of, sorted_addresses, split_credits, upstream_parts
 
@@ -41,7 +41,8 @@ def _balances(market, accounts, token=ETH):
 def test_distribute__default_split__all_to_owner_and_logs(registry, market, creator, attacker, sell, asset_id):
     amount = sell(asset_id)
 
-    tx = market.distribute(asset_id, ETH, *parents_args(registry, asset_id), [], [], sender=attacker)  # anyone may call it
+    # anyone may call it
+    tx = market.distribute(asset_id, ETH, *parents_args(registry, asset_id), [], [], sender=attacker)
 
     (event,) = tx.decode_logs(market.RevenueDistributed)
     assert (event.asset_id, event.token, event.amount, event.upstream) == (asset_id, ETH, amount, 0)
@@ -137,7 +138,8 @@ def test_distribute__new_split__applies_to_pending_revenue(registry, market, cre
     market.set_split(asset_id, [other], [10_000], sender=creator)
 
     with ape.reverts("market: split mismatch"):
-        market.distribute(asset_id, ETH, *parents_args(registry, asset_id), three, [5_000, 3_000, 2_000], sender=creator)
+        market.distribute(asset_id, ETH, *parents_args(registry, asset_id), three, [5_000, 3_000, 2_000],
+                          sender=creator)
     market.distribute(asset_id, ETH, *parents_args(registry, asset_id), [other], [10_000], sender=creator)
 
     assert market.balance_of(other, ETH) == amount
@@ -162,7 +164,8 @@ def test_distribute__custom_split_given_empty__split_mismatch(registry, market, 
 
 
 @pytest.mark.parametrize("case", ["weights swapped", "recipient replaced", "recipient dropped", "weights changed"])
-def test_distribute__lists_differ_from_split__split_mismatch(registry, market, creator, attacker, sell, asset_id, three, case):
+def test_distribute__lists_differ_from_split__split_mismatch(registry, market, creator, attacker, sell, asset_id, three,
+                                                             case):
     weights = [5_000, 3_000, 2_000]
     market.set_split(asset_id, three, weights, sender=creator)
     sell(asset_id)
@@ -261,7 +264,8 @@ def test_distribute__erc20_pool__separate_from_eth(registry, market, creator, us
 # ---------------------------------------------------------------- provenance
 
 
-def test_distribute__two_parents__upstream_to_parent_pools_rest_to_split(registry, market, creator, new_asset, sell, three):
+def test_distribute__two_parents__upstream_to_parent_pools_rest_to_split(registry, market, creator, new_asset, sell,
+                                                                         three):
     first, second = new_asset(), new_asset()
     child = new_asset(parents=[first, second], shares=[1_500, 2_500])
     weights = [5_000, 3_000, 2_000]
@@ -388,8 +392,8 @@ def test_distribute__diamond__both_paths_reach_the_root(registry, market, creato
     (123_456_789, [3_333, 3_333, 3_333], [3_334, 3_333, 3_333]),
     (10**23 + 17, [1], [1, 2, 3, 9_994]),
 ])
-def test_distribute__exact_integer_math__matches_python(registry, market, creator, usd, new_asset, sell, accounts, price, shares,
-                                                        weights):
+def test_distribute__exact_integer_math__matches_python(registry, market, creator, usd, new_asset, sell, accounts,
+                                                        price, shares, weights):
     parents = [new_asset() for _ in shares]
     child = new_asset(parents=parents, shares=shares)
     recipients = sorted_addresses(accounts[:len(weights)])

@@ -1,7 +1,7 @@
 """Binary CIDs for the registry tests, built byte by byte.
 
 The valid forms are assembled here from the multiformats specs (varint, multihash, CIDv0/v1
-framing) rather than with cidhub.cid, so that the contract, cidhub's Python mirror and these
+framing) rather than with cidhub.content.cid, so that the contract, cidhub's Python mirror and these
 bytes are three independent statements of the same format. Malformed CIDs are spelled out
 next to the revert reason they must produce.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
-from typing import Callable
+from collections.abc import Callable
 
 from eth_utils import keccak
 

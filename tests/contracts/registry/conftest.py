@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cidhub.registry import Kind
+from cidhub.chain.registry import Kind
 
 from . import cids
 
@@ -46,3 +46,11 @@ def new_asset(registry, creator):
 
     return _new_asset
 
+
+
+@pytest.fixture(scope="module")
+def royalty_market(project, registry, deployer):
+    """A Marketplace linked to the module's registry, so that `royaltyInfo` names receivers."""
+    market = project.Marketplace.deploy(registry, deployer, 250, sender=deployer)
+    registry.set_royalty_market(market, sender=deployer)
+    return market

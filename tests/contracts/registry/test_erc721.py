@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import ape
 import pytest
+from eth_utils import keccak
 
-from cidhub.provenance import parents_of
-from cidhub.registry import Kind
+from cidhub.chain.provenance import parents_of
+from cidhub.chain.registry import Kind
 
 from . import cids
 
@@ -244,7 +245,42 @@ def test_safeTransferFrom__to_accepting_receiver__moves_token_and_calls_hook(reg
     assert registry.ownerOf(token) == receiver.address
     assert (receiver.received(), receiver.last_operator(), receiver.last_from(), receiver.last_token_id()) == (
         1, other.address, creator.address, token)
-    assert receiver.last_data() == (data or b"")
+    assert (receiver.last_data_length(), receiver.last_data_hash()) == (len(data or b""), keccak(data or b""))
+
+
+MAX_DATA_BYTES = 16_384  # erc721_packed.MAX_DATA_BYTES
+
+
+@pytest.mark.parametrize("length", [1_025, 10_240, MAX_DATA_BYTES], ids=["past-old-bound", "10KiB", "max"])
+def test_safeTransferFrom__long_data__reaches_receiver_whole(registry, creator, token, receiver, length):
+    # The bound was 1,024 bytes; EIP-721 sets none. Anything up to MAX_DATA_BYTES is passed on whole.
+    data = bytes(i % 251 for i in range(length))
+
+    registry.safeTransferFrom(creator, receiver, token, data, sender=creator)
+
+    assert registry.ownerOf(token) == receiver.address
+    assert (receiver.last_data_length(), receiver.last_data_hash()) == (length, keccak(data))
+
+
+def test_safeTransferFrom__data_over_max__reverts_without_reason(registry, creator, token, receiver):
+    # Vyper's ABI decoder refuses a `Bytes` argument past its bound before the function runs:
+    # no reason can be given (documented on safeTransferFrom and in the README).
+    with ape.reverts():
+        registry.safeTransferFrom(creator, receiver, token, b"\x01" * (MAX_DATA_BYTES + 1), sender=creator)
+    assert registry.ownerOf(token) == creator
+
+
+def test_safeTransferFrom__to_eoa__pays_nothing_for_the_data_bound(registry, creator, buyer, other, new_asset):
+    # Memory past `data` is only touched for a contract receiver: to an account without code a safe
+    # transfer costs what a plain one does, plus its calldata, the cold EXTCODESIZE of `to` (2,600)
+    # and the copy of the data itself. Paying for the bound would add ~5k (two 16 KiB regions).
+    plain, safe = new_asset(), new_asset()
+    registry.transferFrom(creator, other, new_asset(), sender=creator)  # warm the creator's balance slot alike
+
+    plain_gas = registry.transferFrom(creator, buyer, plain, sender=creator).gas_used
+    safe_gas = registry.safeTransferFrom(creator, buyer, safe, b"", sender=creator).gas_used
+
+    assert safe_gas - plain_gas < 3_200
 
 
 @pytest.mark.parametrize("mode, reason", [

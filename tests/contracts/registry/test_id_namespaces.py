@@ -14,7 +14,6 @@ from eth_utils import keccak
 from . import cids
 
 
-
 def _register(registry, sender, content):
     tx = registry.register(content, 0, cids.metadata(), 0, [], [], 0, sender=sender)
     (event,) = tx.decode_logs(registry.AssetRegistered)

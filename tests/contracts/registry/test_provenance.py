@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import ape
 import pytest
-
 from eth_abi import encode as abi_encode
 from eth_utils import keccak
 
-from cidhub.provenance import ProvenanceError, commitment, parents_of
-from cidhub.registry import MAX_BPS, MAX_PARENTS
+from cidhub.chain.provenance import ProvenanceError, commitment, parents_of
+from cidhub.chain.registry import MAX_BPS, MAX_PARENTS
 
 from . import cids
 
@@ -40,7 +39,7 @@ def test_register__parents__stored_in_given_order_with_shares(registry, creator,
 
     child, _ = _register(registry, creator, parents, shares)
 
-    assert _parents(registry, child) == list(zip(parents, shares))
+    assert _parents(registry, child) == list(zip(parents, shares, strict=True))
     assert registry.asset(child).parent_count == 3
 
 
@@ -95,7 +94,7 @@ def test_register__16_parents__accepted_with_every_share(registry, creator, sixt
 
     child, tx = _register(registry, creator, parents, shares)
 
-    assert _parents(registry, child) == list(zip(parents, shares))
+    assert _parents(registry, child) == list(zip(parents, shares, strict=True))
     (event,) = tx.decode_logs(registry.ProvenanceRecorded)
     assert list(event.parents) == parents
     assert list(event.shares_bps) == shares
@@ -109,7 +108,7 @@ def test_register__16_parents_one_full_share__stored_in_its_slot(registry, creat
         shares = [0] * MAX_PARENTS
         shares[slot] = MAX_BPS
         child, _ = _register(registry, creator, parents, shares)
-        assert _parents(registry, child) == list(zip(parents, shares))
+        assert _parents(registry, child) == list(zip(parents, shares, strict=True))
 
 
 def test_register__chain_of_16_generations__each_child_names_its_parent(registry, creator, new_asset):
@@ -218,7 +217,7 @@ def test_parents_of__parent_transferred_or_delisted__provenance_unchanged(
     registry.transferFrom(creator, buyer, three_parents[0], sender=creator)
     registry.delist(three_parents[1], cids.metadata(), sender=curator)
 
-    assert _parents(registry, child) == list(zip(three_parents, [1, 2, 3]))
+    assert _parents(registry, child) == list(zip(three_parents, [1, 2, 3], strict=True))
 
 
 # ---------------------------------------------------------------- the commitment and its views

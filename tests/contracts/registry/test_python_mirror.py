@@ -1,4 +1,4 @@
-"""cidhub.registry (the Python mirror) and the contract agree on ids and on what is refused."""
+"""cidhub.chain.registry (the Python mirror) and the contract agree on ids and on what is refused."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import ape
 import pytest
 from multiformats import CID
 
-from cidhub.registry import MAX_PARENTS, Kind, Registration, RegistrationError, asset_id_for
+from cidhub.chain.registry import MAX_PARENTS, Kind, Registration, RegistrationError, asset_id_for
 
 from . import cids
 

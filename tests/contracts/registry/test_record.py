@@ -1,4 +1,4 @@
-"""The packed record of `AssetRegistered`, decoded with cidhub.registry.AssetRecord."""
+"""The packed record of `AssetRegistered`, decoded with cidhub.chain.registry.AssetRecord."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from cidhub.cid import cid_to_bytes
-from cidhub.registry import AssetRecord, Kind
+from cidhub.chain.registry import AssetRecord, Kind
+from cidhub.content.cid import cid_to_bytes
 
 from . import cids
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ape
 import pytest
 
-from cidhub.registry import MAX_ROYALTY_BPS, Kind
+from cidhub.chain.registry import MAX_ROYALTY_BPS, Kind
 
 from . import cids
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import ape
 
-from cidhub.provenance import parents_of
-from cidhub.registry import MAX_BATCH, Kind
+from cidhub.chain.provenance import parents_of
+from cidhub.chain.registry import MAX_BATCH, Kind
 
 from . import cids
 
@@ -37,7 +37,7 @@ def test_register_batch__items__registered_in_order(registry, creator):
     assert [e.asset_id for e in tx.decode_logs(registry.AssetRegistered)] == expected
     assert [e.token_id for e in tx.decode_logs(registry.Transfer)] == expected
     assert registry.balanceOf(creator) == balance_before + 3
-    for item, asset_id in zip(items, expected):
+    for item, asset_id in zip(items, expected, strict=True):
         asset = registry.asset(asset_id)
         assert asset.owner == creator
         assert (asset.content_cid, asset.kind, asset.licence_id, asset.royalty_bps) == (

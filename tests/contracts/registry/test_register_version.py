@@ -5,8 +5,8 @@ from __future__ import annotations
 import ape
 import pytest
 
-from cidhub.provenance import parents_of
-from cidhub.registry import Kind
+from cidhub.chain.provenance import parents_of
+from cidhub.chain.registry import Kind
 
 from . import cids
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ape
 import pytest
 
-from cidhub.registry import Kind
+from cidhub.chain.registry import Kind
 
 from . import cids
 

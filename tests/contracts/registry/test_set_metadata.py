@@ -6,8 +6,8 @@ import ape
 import pytest
 from multiformats import CID
 
-from cidhub.provenance import parents_of
-from cidhub.registry import Kind
+from cidhub.chain.provenance import parents_of
+from cidhub.chain.registry import Kind
 
 from . import cids
 

@@ -1,4 +1,5 @@
-"""Read-only functions: lookups by CID, the asset record, ERC-2981, ERC-721 metadata, ERC-165."""
+"""Read-only functions: lookups by CID, the asset record, ERC-721 metadata, ERC-165 (ERC-2981:
+test_royalty_info.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ import pytest
 from eth_utils import function_signature_to_4byte_selector, keccak
 from multiformats import CID
 
-from cidhub.cid import to_base32_v1
-from cidhub.registry import MAX_BATCH, MAX_BPS, MAX_PARENTS, MAX_ROYALTY_BPS, Kind
+from cidhub.chain.registry import MAX_BATCH, MAX_BPS, MAX_PARENTS, MAX_ROYALTY_BPS, Kind
+from cidhub.content.cid import to_base32_v1
 
 from . import cids
 
@@ -179,7 +180,6 @@ VIEWS_OF_AN_ASSET = [
     ("is_delisted", ()),
     ("kind_of", ()),
     ("asset", ()),
-    ("royaltyInfo", (1_000,)),
     ("tokenURI", ()),
 ]
 
@@ -188,45 +188,6 @@ VIEWS_OF_AN_ASSET = [
 def test_views__unknown_asset__revert(registry, view, extra):
     with ape.reverts("registry: unknown asset"):
         getattr(registry, view)(cids.expected_id(cids.sha256_v1()), *extra)
-
-
-# ---------------------------------------------------------------- royaltyInfo (ERC-2981)
-
-
-@pytest.mark.parametrize(
-    "royalty_bps, price, expected",
-    [
-        (500, 10_000, 500),
-        (500, 19_999, 999),  # 999.95 rounds down
-        (1, 9_999, 0),  # 0.9999 rounds down to nothing
-        (MAX_ROYALTY_BPS, 4, 1),
-        (MAX_ROYALTY_BPS, 3, 0),
-        (0, 10**30, 0),
-        (2_345, 10**30, 2_345 * 10**26),
-        (250, 0, 0),
-    ],
-)
-def test_royaltyInfo__owner_receives_rounded_down_share(registry, creator, new_asset, royalty_bps, price, expected):
-    asset_id = new_asset(royalty_bps=royalty_bps)
-
-    assert registry.royaltyInfo(asset_id, price) == (creator, expected)
-
-
-def test_royaltyInfo__receiver_follows_transfers(registry, creator, buyer, other, new_asset):
-    asset_id = new_asset(royalty_bps=1_000)
-
-    registry.transferFrom(creator, buyer, asset_id, sender=creator)
-    assert registry.royaltyInfo(asset_id, 100) == (buyer, 10)
-    registry.transferFrom(buyer, other, asset_id, sender=buyer)
-    assert registry.royaltyInfo(asset_id, 100) == (other, 10)
-
-
-@pytest.mark.parametrize("price", [2**256 - 1, 2**256 - 10_001, 2**255 + 12_345, 2**256 // MAX_ROYALTY_BPS + 1])
-def test_royaltyInfo__price_near_2_256__exact_without_overflow(registry, creator, new_asset, price):
-    # price * bps would overflow; the registry splits the price at MAX_BPS and stays exact.
-    asset_id = new_asset(royalty_bps=MAX_ROYALTY_BPS)
-
-    assert registry.royaltyInfo(asset_id, price) == (creator, price * MAX_ROYALTY_BPS // 10_000)
 
 
 # ---------------------------------------------------------------- ERC-165, ERC-721 metadata, constants

@@ -6,8 +6,13 @@
 // multi-level trees from small inputs. Directories: names sorted by dag-pb, hidden entries
 // skipped unless --hidden, empty directories kept, symlinks stored as UnixFS symlinks.
 //
+// Directories with more than --shard-above entries (default: never) are written as HAMTs with
+// createShardedDirectoryWriter (@perma/map: murmur3-x64-64, fanout 256), as ipfs-car does above
+// 1,000 entries; with it the tests compare cidhub's HAMTs under every profile's leaf and CID
+// settings, including CIDv0.
+//
 // usage: node unixfs_ref.mjs PATH --chunk N --width N --raw-leaves 0|1 --cid-version 0|1
-//                            [--hidden 0|1] [--no-blocks]
+//                            [--hidden 0|1] [--shard-above N] [--no-blocks]
 import fs from 'node:fs'
 import path from 'node:path'
 import * as UnixFS from '@ipld/unixfs'
@@ -28,6 +33,7 @@ const width = Number(opt('width', 1024))
 const rawLeaves = opt('raw-leaves', '1') === '1'
 const cidVersion = Number(opt('cid-version', '1'))
 const hidden = opt('hidden', '0') === '1'
+const shardAbove = Number(opt('shard-above', Infinity))
 const withBlocks = !argv.includes('--no-blocks')
 // ipfs-car reads files in 64 KiB pieces, so each write holds at most one (1 MiB) chunk. Reading
 // at most one chunk per write keeps that property for small test chunk sizes, which makes
@@ -73,9 +79,11 @@ async function addSymlink (file) {
 }
 
 async function addDirectory (dir) {
-  const dirWriter = UnixFS.createDirectoryWriter(writer)
-  for (const name of fs.readdirSync(dir).sort()) {
-    if (name.startsWith('.') && !hidden) continue
+  const names = fs.readdirSync(dir).sort().filter(name => hidden || !name.startsWith('.'))
+  const dirWriter = names.length > shardAbove
+    ? UnixFS.createShardedDirectoryWriter(writer)
+    : UnixFS.createDirectoryWriter(writer)
+  for (const name of names) {
     const full = path.join(dir, name)
     const st = fs.lstatSync(full)
     const link = st.isSymbolicLink()

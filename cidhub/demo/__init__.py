@@ -1,0 +1,1 @@
+"""The story `make demo` tells (`ape run demo`): nothing outside this package imports it."""
