@@ -16,20 +16,20 @@ consecutive blocks share a timestamp, as the checkpoint code must expect). After
 
 Profiles (env HYPOTHESIS_PROFILE): `ci` (default: 10 examples x 20 steps, ~15 s) and `deep`
 (200 x 50). Every example starts from the same chain state: snapshot in `@initialize()`,
-restore in `teardown()`. Reads go in one JSON-RPC batch per step.
+restore in `teardown()`. Reads go in one JSON-RPC batch per step, encoded by hand.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 
+from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
-from eth_utils import keccak
+from eth_utils import function_signature_to_4byte_selector, keccak, to_checksum_address
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
@@ -44,6 +44,22 @@ from strategies import ecdsa_signer, signatures  # noqa: E402
 
 ZERO = "0x0000000000000000000000000000000000000000"
 DELEGATION_TYPEHASH = keccak(text="Delegation(address delegatee,uint256 nonce,uint256 expiry)")
+
+
+def _view(signature: str, output_type: str) -> tuple[bytes, list[str], str]:
+    inputs = signature[signature.index("(") + 1:-1]
+    return function_signature_to_4byte_selector(signature), inputs.split(",") if inputs else [], output_type
+
+
+#: The views the invariant reads: (selector, argument types, return type).
+VIEWS = {
+    "balanceOf": _view("balanceOf(address)", "uint256"),
+    "delegates": _view("delegates(address)", "address"),
+    "get_votes": _view("get_votes(address)", "uint256"),
+    "totalSupply": _view("totalSupply()", "uint256"),
+    "get_past_total_supply": _view("get_past_total_supply(uint256)", "uint256"),
+    "get_past_votes": _view("get_past_votes(address,uint256)", "uint256"),
+}
 HUB = 10**18
 ACTORS = ("creator", "buyer", "other", "attacker")  # EOAs: they send transactions
 #: Every holder the model tracks: the EOAs, an ERC-1271 wallet (contracts/test/PropWallet.vy, owned
@@ -107,7 +123,7 @@ class Model:
 
 class VotesStateMachine(RuleBasedStateMachine):
     """Set by the test: the token (deployer is its minter), accounts by actor, the minter, Ape's
-    chain manager, and a web3 contract for batched reads."""
+    chain manager and its web3 (reads are batched by hand)."""
 
     token = None
     accounts: dict = {}  # holder name -> account (EOAs) or anything with an `.address`
@@ -117,7 +133,6 @@ class VotesStateMachine(RuleBasedStateMachine):
     minter = None
     chain = None
     w3 = None
-    w3_token = None
 
     def __init__(self):
         super().__init__()
@@ -148,6 +163,25 @@ class VotesStateMachine(RuleBasedStateMachine):
         self.now = self.chain.blocks.head.timestamp + 5
         self.chain.mine(timestamp=self.now)
         self.model.history[self.now] = (self.model.votes(), self.model.total)
+
+    def batch_call(self, calls: list[tuple]) -> list:
+        """`eth_call` each (view, *arguments) in one JSON-RPC batch and decode the results.
+
+        Encoded by hand from VIEWS: web3's contract-function batching spends ~16 ms building each
+        request, which was 2/3 of a step."""
+        token = self.token.address
+        requests = []
+        for name, *args in calls:
+            selector, input_types, _ = VIEWS[name]
+            data = selector + abi_encode(input_types, args)
+            requests.append(("eth_call", [{"to": token, "data": "0x" + data.hex()}, "latest"]))
+        responses = sorted(self.w3.provider.make_batch_request(requests), key=lambda r: r["id"])
+        decoded = []
+        for (name, *_), response in zip(calls, responses, strict=True):
+            assert "error" not in response, (name, response)
+            (value,) = abi_decode([VIEWS[name][2]], bytes.fromhex(response["result"][2:]))
+            decoded.append(to_checksum_address(value) if VIEWS[name][2] == "address" else value)
+        return decoded
 
     def at_clock(self, same_timepoint: bool) -> None:
         """The next transaction is mined in the current timepoint, or one second later."""
@@ -267,18 +301,15 @@ class VotesStateMachine(RuleBasedStateMachine):
         self.in_step = False
 
     def check_chain(self, timepoints: list[int]) -> None:
-        functions = self.w3_token.functions
-        with self.w3.batch_requests() as batch:
-            for actor in HOLDERS:
-                batch.add(functions.balanceOf(self.address(actor)))
-                batch.add(functions.delegates(self.address(actor)))
-                batch.add(functions.get_votes(self.address(actor)))
-            batch.add(functions.totalSupply())
-            for timepoint in timepoints:
-                batch.add(functions.get_past_total_supply(timepoint))
-                for actor in HOLDERS:
-                    batch.add(functions.get_past_votes(self.address(actor), timepoint))
-            results = iter(batch.execute())
+        calls = []
+        for actor in HOLDERS:
+            address = self.address(actor)
+            calls += [("balanceOf", address), ("delegates", address), ("get_votes", address)]
+        calls.append(("totalSupply",))
+        for timepoint in timepoints:
+            calls.append(("get_past_total_supply", timepoint))
+            calls += [("get_past_votes", self.address(actor), timepoint) for actor in HOLDERS]
+        results = iter(self.batch_call(calls))
 
         model_votes = self.model.votes()
         chain_votes = {}
@@ -311,7 +342,6 @@ def test_votes_state_machine(project, chain, deployer, creator, buyer, other, at
     holders = {**actors, "wallet": wallet, "contract": token, "keyless": SimpleNamespace(address=KEYLESS)}
     keys = {name: account.private_key for name, account in actors.items()}
     keys["wallet"] = creator.private_key
-    abi = [json.loads(entry.model_dump_json(by_alias=True)) for entry in token.contract_type.abi]
     w3 = chain.provider.web3
 
     machine = VotesStateMachine
@@ -321,5 +351,5 @@ def test_votes_state_machine(project, chain, deployer, creator, buyer, other, at
         keccak(text="EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
         keccak(text="cidhub"), keccak(text="1"), chain.chain_id, token.address]))
     assert bytes(token.DOMAIN_SEPARATOR()) == machine.domain
-    machine.w3, machine.w3_token = w3, w3.eth.contract(address=token.address, abi=abi)
+    machine.w3 = w3
     run_state_machine_as_test(machine, settings=MACHINE_SETTINGS[PROFILE])
