@@ -544,7 +544,6 @@ class MarketMachine(RuleBasedStateMachine):
         receivers = [self._receiver(a) for a in self.asset_ids]
         waiting = list(s.lens.holdings(self.tokens, receivers))
         assert waiting == [model.waiting[(a, t)] for t in self.tokens for a in self.asset_ids]
-        pairs = [(a, p) for a in self.asset_ids for p in addresses]
         pairs = [(a, p) for a in self.asset_ids for p in payees]
         assert state.timestamp == self.now
         assert list(state.expiries) == [model.licences[pair] for pair in pairs]

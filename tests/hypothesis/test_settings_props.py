@@ -53,7 +53,7 @@ class _Suite(SimpleNamespace):
 
 @pytest.fixture(scope="module")
 def suite(project, chain, deployer, dao, curator, creator, buyer, registrar, attacker, other):
-    from cidhub.chain.deployment import deploy_suite
+    from cidhub.chain.deploy import deploy_suite
 
     deployment = deploy_suite(project, deployer, ecosystem="ethereum", network="local", chain_id=chain.chain_id)
     contracts = {name: getattr(project, name).at(rec.address) for name, rec in deployment.contracts.items()}
@@ -133,19 +133,21 @@ def test_governor_settings__accepted_values_keep_the_dao_alive(suite, data):
 # ------------------------------------------------------------------------------------- the timelock
 
 
-@pytest.mark.xfail(strict=True, reason="HubTimelock.update_delay (snekmate's) takes any uint256: a delay of "
-                                       "2**255 is accepted and no operation can be scheduled again (found by this "
-                                       "property, issue #10 follow-up); remove the mark with the fix")
-@settings(SETTINGS, phases=KNOWN_GAP_PHASES)
+@SETTINGS
 @given(delay=at_bounds(0, 30 * 86_400))
 def test_timelock_delay__accepted_values_keep_the_dao_alive(suite, delay):
     """snekmate's update_delay takes any uint256: a delay whose `now + delay` overflows makes every
-    `schedule` revert, so no proposal can be queued again, not even one lowering the delay."""
+    `schedule` revert, so no proposal can be queued again, not even one lowering the delay (found
+    by this property; HubTimelock now caps it at MAX_MINIMUM_DELAY). Accepted: at most a year, and
+    the whole published range."""
     timelock = suite.HubTimelock
     outcome = _as_timelock(suite, timelock.update_delay, delay)
     note(f"update_delay({delay}) -> {outcome or 'accepted'}")
     if outcome is None:
         assert delay <= YEAR, f"a timelock delay of {delay} s locks the DAO out (now + delay overflows at 2**256)"
+    high = _declared(timelock, "MAX_MINIMUM_DELAY")
+    if high is not None and delay <= high:
+        assert outcome is None, f"update_delay refused {delay}, inside its published range [0, {high}]"
 
 
 # ------------------------------------------------------------------------------------- the optimistic verifier
